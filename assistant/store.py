@@ -1,0 +1,115 @@
+"""The Chroma collection that holds the chunks, on disk or on a Chroma server.
+
+Chroma is only ever given our own embeddings (its default embedding function
+would download an ONNX model). The collection's metadata carries the
+fingerprint of the embedding model and chunking that made it, and each chunk's
+metadata carries its file's sha256, which is what makes ingest incremental.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from llama_index.core.schema import TextNode
+
+from assistant.errors import StoreUnavailable
+from assistant.settings import Settings
+
+CHUNK_KEYS = ("source", "start", "end", "file_sha256", "title", "date")
+
+
+@dataclass
+class ArticleStore:
+    """A Chroma collection plus the LlamaIndex vector store wrapping it."""
+
+    settings: Settings
+    fingerprint: str
+
+    def __post_init__(self) -> None:
+        self.client = connect(self.settings)
+        self.collection = self._open()
+
+    @property
+    def where(self) -> str:
+        return describe(self.settings)
+
+    def _open(self) -> Any:
+        try:
+            collection = self.client.get_or_create_collection(
+                self.settings.collection,
+                metadata={"hnsw:space": "cosine", "fingerprint": self.fingerprint},
+                embedding_function=None,
+            )
+        except Exception as exc:  # chromadb raises many types for a bad server or path
+            raise StoreUnavailable(f"Cannot open {self.where}: {exc}") from exc
+        return collection
+
+    @property
+    def stale(self) -> bool:
+        """True when the stored vectors were made by another model or chunking."""
+        meta = self.collection.metadata or {}
+        return meta.get("fingerprint") != self.fingerprint
+
+    def reset(self) -> None:
+        """Drop every chunk and start a collection with the current fingerprint."""
+        self.client.delete_collection(self.settings.collection)
+        self.collection = self._open()
+
+    def vector_store(self) -> Any:
+        from llama_index.vector_stores.chroma import ChromaVectorStore
+
+        return ChromaVectorStore(chroma_collection=self.collection)
+
+    def count(self) -> int:
+        return self.collection.count()
+
+    def file_hashes(self) -> dict[str, str]:
+        """source -> sha256 of the file version whose chunks are stored."""
+        hashes: dict[str, str] = {}
+        for meta in self.collection.get(include=["metadatas"])["metadatas"] or []:
+            hashes[str(meta["source"])] = str(meta["file_sha256"])
+        return hashes
+
+    def delete_source(self, source: str) -> None:
+        self.collection.delete(where={"source": source})
+
+    def all_nodes(self) -> list[TextNode]:
+        """Every stored chunk as a LlamaIndex node (for BM25)."""
+        got = self.collection.get(include=["documents", "metadatas"])
+        return [
+            TextNode(id_=id_, text=doc or "", metadata=chunk_metadata(meta or {}))
+            for id_, doc, meta in zip(
+                got["ids"], got["documents"] or [], got["metadatas"] or [], strict=True
+            )
+        ]
+
+
+def chunk_metadata(meta: dict[str, Any]) -> dict[str, Any]:
+    return {k: meta[k] for k in CHUNK_KEYS if k in meta}
+
+
+def describe(settings: Settings) -> str:
+    if settings.chroma_host:
+        scheme = "https" if settings.chroma_ssl else "http"
+        return f"the Chroma server at {scheme}://{settings.chroma_host}:{settings.chroma_port}"
+    return f"the Chroma store at {settings.persist_dir}"
+
+
+def connect(settings: Settings) -> Any:
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False)
+    try:
+        if settings.chroma_host:
+            return chromadb.HttpClient(
+                host=settings.chroma_host,
+                port=settings.chroma_port,
+                ssl=settings.chroma_ssl,
+                settings=chroma_settings,
+            )
+        settings.persist_dir.mkdir(parents=True, exist_ok=True)
+        return chromadb.PersistentClient(path=str(settings.persist_dir), settings=chroma_settings)
+    except Exception as exc:
+        raise StoreUnavailable(f"Cannot open {describe(settings)}: {exc}") from exc

@@ -1,0 +1,45 @@
+"""The `assistant` command: help, errors as one clear line, answers and JSON."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from assistant.cli import main
+from assistant.settings import Settings
+
+
+def test_help_documents_every_setting(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["ask", "--help"])
+    out = capsys.readouterr().out
+    for name in Settings.model_fields:
+        assert "--" + name.replace("_", "-") in out
+
+
+def test_empty_question_is_one_clear_line(capsys: pytest.CaptureFixture[str], make_settings) -> None:  # noqa: ANN001
+    s = make_settings()
+    code = main(["ask", "  ", "--source-dir", str(s.source_dir), "--persist-dir", str(s.persist_dir)])
+    err = capsys.readouterr().err
+    assert code == 2 and err.startswith("error: The question is empty")
+    assert "Traceback" not in err
+
+
+def test_bad_setting_is_one_clear_line(capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["ask", "hi", "--local-model", "/no/such/model.gguf"])
+    assert code == 2 and "is not a file" in capsys.readouterr().err
+
+
+def test_ingest_then_ask_json(capsys: pytest.CaptureFixture[str], make_settings, small_gguf) -> None:  # noqa: ANN001
+    s = make_settings()
+    where = ["--source-dir", str(s.source_dir), "--persist-dir", str(s.persist_dir)]
+    assert main(["ingest", *where]) == 0
+    assert "5 added" in capsys.readouterr().out
+    assert main(["ingest", *where]) == 0
+    assert "Nothing changed" in capsys.readouterr().out
+    code = main(["ask", "Where was the G7 summit in 2023?", "--json", "--local-model", str(small_gguf), *where])
+    assert code == 0
+    answer = json.loads(capsys.readouterr().out)
+    assert answer["backend"] == "local" and answer["question"] == "Where was the G7 summit in 2023?"
+    assert {"text", "citations", "abstained", "chunks", "prompt", "timings"} <= set(answer)

@@ -1,0 +1,96 @@
+"""Ingest into a real on-disk Chroma store with the real MiniLM model."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+
+from assistant.embeddings import build_embedder, fingerprint, token_counter
+from assistant.ingest import ingest
+from assistant.settings import Settings
+from assistant.store import ArticleStore
+
+
+@pytest.fixture(scope="module")
+def embedder():  # noqa: ANN201 - one model load for the module
+    return build_embedder(Settings())
+
+
+def run(settings: Settings, embedder):  # noqa: ANN001, ANN201
+    store = ArticleStore(settings, fingerprint(settings))
+    return store, ingest(settings, store, embedder, token_counter(settings), progress=False)
+
+
+def test_every_stored_chunk_slices_back_out_of_its_file(make_settings, embedder) -> None:
+    settings = make_settings()
+    store, report = run(settings, embedder)
+    assert sorted(report.added) == sorted(p.name for p in settings.source_dir.glob("*.txt"))
+    got = store.collection.get(include=["documents", "metadatas"])
+    assert len(got["ids"]) == report.chunks_embedded > 5
+    for doc, meta in zip(got["documents"], got["metadatas"], strict=True):
+        text = open(settings.source_dir / meta["source"], encoding="utf-8").read()
+        assert text[meta["start"] : meta["end"]] == doc
+        assert "000_" not in doc or "000_" in text  # no file path leaked into the text
+    titles = {m["source"]: m["title"] for m in got["metadatas"]}
+    assert titles["002_eb2b49479483de60.txt"].startswith("Kishida, Biden agree")
+
+
+def test_second_run_embeds_nothing(make_settings, embedder) -> None:
+    settings = make_settings()
+    store, _ = run(settings, embedder)
+    before = store.count()
+    _, report = run(settings, embedder)
+    assert report.chunks_embedded == 0 and not report.changed and not report.rebuilt
+    assert len(report.unchanged) == 5
+    assert "Nothing changed" in report.summary()
+    assert store.count() == before
+
+
+def test_changed_file_is_replaced_and_deleted_file_removed(make_settings, embedder) -> None:
+    settings = make_settings()
+    store, _ = run(settings, embedder)
+    changed = settings.source_dir / "001_b74b093e62153c20.txt"
+    changed.write_text("6 Jan, 2023\nA short replacement article about chip export controls.\n")
+    (settings.source_dir / "004_ff1a511bfc4cd547.txt").unlink()
+    _, report = run(settings, embedder)
+    assert report.updated == ["001_b74b093e62153c20.txt"]
+    assert report.removed == ["004_ff1a511bfc4cd547.txt"]
+    assert report.chunks_embedded == 1
+    sources = [m["source"] for m in store.collection.get(include=["metadatas"])["metadatas"]]
+    assert "004_ff1a511bfc4cd547.txt" not in sources
+    assert sources.count("001_b74b093e62153c20.txt") == 1
+    [doc] = store.collection.get(where={"source": "001_b74b093e62153c20.txt"})["documents"]
+    assert "short replacement" in doc
+
+
+def test_new_chunking_settings_rebuild_the_store(make_settings, embedder) -> None:
+    store, first = run(make_settings(), embedder)
+    store, report = run(make_settings(chunk_tokens=96), embedder)
+    assert report.rebuilt and len(report.added) == 5
+    assert store.count() == report.chunks_embedded > first.chunks_embedded
+
+
+def test_bad_files_are_skipped_with_a_warning_and_nothing_else_lost(
+    make_settings, embedder, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings = make_settings()
+    store, first = run(settings, embedder)
+    (settings.source_dir / "broken.txt").write_bytes(b"\xff\xfe\x00binary")
+    (settings.source_dir / "empty.txt").write_text("")
+    # an article that turns unreadable keeps its old chunks
+    (settings.source_dir / "003_cfbc3517925c6292.txt").write_bytes(b"\xff\xfebad")
+    with caplog.at_level(logging.WARNING):
+        _, report = run(settings, embedder)
+    assert {s.source for s in report.skipped} == {
+        "broken.txt", "empty.txt", "003_cfbc3517925c6292.txt"
+    }
+    assert "broken.txt" in caplog.text and "empty.txt" in caplog.text
+    assert report.chunks_embedded == 0 and report.removed == []
+    assert store.count() == first.chunks_embedded
+
+
+def test_missing_folder_is_a_clear_error(make_settings, embedder, tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        run(make_settings(source_dir=tmp_path / "nowhere"), embedder)

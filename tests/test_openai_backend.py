@@ -1,0 +1,93 @@
+"""The `openai` backend against a real OpenAI-compatible server on 127.0.0.1.
+
+The server is llama-cpp-python's (`python -m llama_cpp.server`) with SmolLM2,
+started by a fixture: the real `openai` client, the real HTTP path, streaming.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from assistant.answer import Usage
+from assistant.core import Assistant
+from assistant.errors import LLMUnavailable
+from assistant.llm import OpenAIChat
+from tests.conftest import free_port
+
+MESSAGES = [{"role": "user", "content": "Say hello."}]
+
+
+def test_streams_a_reply_and_reports_usage(openai_server: str, make_settings) -> None:
+    chat = OpenAIChat(make_settings(openai_base_url=openai_server, openai_model="smollm2"))
+    usage = Usage()
+    pieces = list(chat.stream(MESSAGES, 16, usage))
+    assert pieces and "".join(pieces).strip()
+    assert usage.completion_tokens and usage.completion_tokens <= 16
+
+
+def test_assistant_answers_through_the_server(openai_server: str, make_settings) -> None:
+    settings = make_settings(openai_base_url=openai_server, openai_model="smollm2")
+    assert settings.resolved_llm_backend == "openai"
+    assistant = Assistant(settings)
+    answer = assistant.ask("What did Japan and the US agree about chip export controls?")
+    assert answer.backend == "openai" and answer.model == "smollm2"
+    assert answer.raw_text or answer.abstained
+    for c in answer.citations:
+        text = open(settings.source_dir / c.source, encoding="utf-8").read()
+        assert text[c.start : c.end] == c.quote
+
+
+def test_down_server_names_the_url(make_settings) -> None:
+    url = f"http://127.0.0.1:{free_port()}/v1"  # nothing listens there
+    chat = OpenAIChat(make_settings(openai_base_url=url, llm_max_retries=0))
+    with pytest.raises(LLMUnavailable, match=f"Cannot reach the LLM server at {url}"):
+        list(chat.stream(MESSAGES, 8, Usage()))
+
+
+@pytest.fixture
+def silent_server() -> Iterator[str]:
+    """A TCP server that accepts connections and never answers: a hung LLM server."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        listener.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                held.append(listener.accept()[0])
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{listener.getsockname()[1]}/v1"
+    stop.set()
+    thread.join()
+    for conn in held:
+        conn.close()
+    listener.close()
+
+
+def test_slow_server_times_out_with_a_clear_error(silent_server: str, make_settings) -> None:
+    chat = OpenAIChat(
+        make_settings(openai_base_url=silent_server, llm_timeout=1.0, llm_max_retries=0)
+    )
+    began = time.monotonic()
+    with pytest.raises(LLMUnavailable, match="did not answer within 1s"):
+        list(chat.stream(MESSAGES, 8, Usage()))
+    assert time.monotonic() - began < 30
+
+
+def test_unknown_backend_setting_is_refused(make_settings) -> None:
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError):
+        make_settings(llm_backend="carrier-pigeon")
