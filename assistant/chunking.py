@@ -75,9 +75,7 @@ class ChunkSpan:
     end: int
 
 
-def chunk_spans(
-    text: str, budget: int, count: TokenCounter, overlap: int = 1
-) -> list[ChunkSpan]:
+def chunk_spans(text: str, budget: int, count: TokenCounter, overlap: int = 1) -> list[ChunkSpan]:
     """Pack whole sentences into chunks of at most `budget` tokens.
 
     Neighbouring chunks share `overlap` sentences so a fact that straddles a

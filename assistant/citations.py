@@ -29,10 +29,12 @@ _ABSTAIN = re.compile(
 )
 _CLOSING = re.compile(r"[.!?]+[\"'”’)]*$")
 _WORD = re.compile(r"[a-z0-9]+")
-_STOP = frozenset(
-    "a an the of to in on at for and or but is are was were be been by with as that this it "
-    "its from what when where who which how why did do does their they he she his her".split()
-)
+_STOP = frozenset({
+    "a", "an", "the", "of", "to", "in", "on", "at", "for", "and", "or", "but", "is", "are",
+    "was", "were", "be", "been", "by", "with", "as", "that", "this", "it", "its", "from",
+    "what", "when", "where", "who", "which", "how", "why", "did", "do", "does", "their",
+    "they", "he", "she", "his", "her",
+})  # fmt: skip
 
 
 @dataclass
@@ -154,9 +156,7 @@ def _attach_markers(
     return attached
 
 
-def _quote(
-    claim: str, chunk: RetrievedChunk, text: str | None, scorer: Scorer
-) -> Citation | None:
+def _quote(claim: str, chunk: RetrievedChunk, text: str | None, scorer: Scorer) -> Citation | None:
     """The chunk's sentence that best supports the claim, verified against the file."""
     if text is None:
         return None

@@ -61,6 +61,15 @@ def add_settings_flags(parser: argparse.ArgumentParser) -> None:
         )
 
 
+def settings_epilog() -> str:
+    """Every setting, for `assistant --help`: flag, environment variable, meaning."""
+    lines = ["settings (flags of every command; env ASSISTANT_<NAME>; or a .env file):"]
+    for name, field in Settings.model_fields.items():
+        flag = "--" + name.replace("_", "-")
+        lines.append(f"  {flag:<22} ASSISTANT_{name.upper():<20} {field.description}")
+    return "\n".join(lines)
+
+
 def settings_from(args: argparse.Namespace) -> Settings:
     overrides = {
         name: getattr(args, name)
@@ -71,10 +80,12 @@ def settings_from(args: argparse.Namespace) -> Settings:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
-    from assistant.core import Assistant
+    from assistant.core import Assistant, validate_question
 
-    assistant = Assistant(settings_from(args), progress=sys.stderr.isatty())
-    answer = assistant.ask(" ".join(args.question))
+    settings = settings_from(args)
+    question = validate_question(" ".join(args.question), settings.max_question_chars)
+    assistant = Assistant(settings, progress=sys.stderr.isatty())
+    answer = assistant.ask(question)
     if args.json:
         print(answer.model_dump_json(indent=2))
         return 0
@@ -83,7 +94,9 @@ def cmd_ask(args: argparse.Namespace) -> int:
         print("\nSources:")
         for c in answer.citations:
             about = ", ".join(x for x in (c.title, c.date) if x)
-            print(f"[{c.number}] {c.source}{f' ({about})' if about else ''} chars {c.start}-{c.end}")
+            print(
+                f"[{c.number}] {c.source}{f' ({about})' if about else ''} chars {c.start}-{c.end}"
+            )
             print(f'    "{" ".join(c.quote.split())}"')
     return 0
 
@@ -99,11 +112,22 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_ui(args: argparse.Namespace) -> int:
+    from assistant.core import Assistant
+    from assistant.ui import launch
+
+    settings = settings_from(args)
+    launch(Assistant(settings, progress=sys.stderr.isatty()))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="assistant",
         description="Answers questions about a folder of news articles, citing verbatim "
         "quotes with their place in each file. Runs offline by default.",
+        epilog=settings_epilog(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     commands = parser.add_subparsers(dest="command", required=True)
 
@@ -115,6 +139,19 @@ def build_parser() -> argparse.ArgumentParser:
     ingest = commands.add_parser("ingest", help="build or update the vector store")
     ingest.add_argument("--source", dest="source_dir", type=Path, help="folder of articles")
     ingest.set_defaults(run=cmd_ingest)
+
+    ui = commands.add_parser(
+        "ui", help="start the web chat UI (http://127.0.0.1:7860; --ui-host/--ui-port to change)"
+    )
+    ui.set_defaults(run=cmd_ui)
+    add_settings_flags(ui)
+
+    from evals.runner import add_arguments, run_eval
+
+    evaluate = commands.add_parser("eval", help="score the assistant on evals/questions.yaml")
+    add_arguments(evaluate)
+    evaluate.set_defaults(run=lambda args: run_eval(args, settings_from))
+    add_settings_flags(evaluate)
 
     for sub in (ask, ingest):
         add_settings_flags(sub)

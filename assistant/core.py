@@ -140,18 +140,7 @@ class Assistant:
         )
 
     def validate(self, question: Any) -> str:
-        if not isinstance(question, str):
-            raise BadQuestion("The question must be text.")
-        question = question.strip()
-        if not question:
-            raise BadQuestion("The question is empty: ask something about the articles.")
-        limit = self.settings.max_question_chars
-        if len(question) > limit:
-            raise BadQuestion(
-                f"The question is {len(question)} characters long; the limit is {limit} "
-                "(setting max_question_chars)."
-            )
-        return question
+        return validate_question(question, self.settings.max_question_chars)
 
     def rewrite(self, question: str, history: list[Message]) -> str:
         """Rewrite a follow-up into a standalone question using the conversation."""
@@ -187,6 +176,21 @@ class Assistant:
                 return None
 
         return read_text
+
+
+def validate_question(question: Any, limit: int) -> str:
+    """The question stripped, or a `BadQuestion` that says what is wrong with it."""
+    if not isinstance(question, str):
+        raise BadQuestion("The question must be text.")
+    question = question.strip()
+    if not question:
+        raise BadQuestion("The question is empty: ask something about the articles.")
+    if len(question) > limit:
+        raise BadQuestion(
+            f"The question is {len(question)} characters long; the limit is {limit} "
+            "(setting max_question_chars)."
+        )
+    return question
 
 
 _default: Assistant | None = None

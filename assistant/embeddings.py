@@ -53,9 +53,7 @@ def build_embedder(settings: Settings) -> BaseEmbedding:
         )
     from llama_index.embeddings.huggingface import HuggingFaceEmbedding
 
-    return HuggingFaceEmbedding(
-        model_name=model, device="cpu", normalize=True, embed_batch_size=32
-    )
+    return HuggingFaceEmbedding(model_name=model, device="cpu", normalize=True, embed_batch_size=32)
 
 
 @lru_cache(maxsize=4)

@@ -65,7 +65,9 @@ def article_nodes(
 ) -> list[TextNode]:
     """One LlamaIndex node per chunk; its metadata stays out of the embedded text."""
     nodes = []
-    for span in chunk_spans(article.text, settings.chunk_tokens, count_tokens, settings.chunk_overlap):
+    for span in chunk_spans(
+        article.text, settings.chunk_tokens, count_tokens, settings.chunk_overlap
+    ):
         meta = {
             "source": article.source,
             "start": span.start,

@@ -30,6 +30,9 @@ def go_offline() -> None:
     os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    # model-loading progress bars and advisories are noise on a CLI's stderr
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
     # llama-index-core ships the tiktoken encodings; tiktoken used outside
     # LlamaIndex would download them unless pointed there.
     tiktoken_cache = _llama_index_static("tiktoken_cache")

@@ -8,6 +8,7 @@ through LlamaIndex retrievers; fusion is reciprocal rank fusion (RRF).
 
 from __future__ import annotations
 
+import logging
 import math
 from typing import Any
 
@@ -18,6 +19,8 @@ from llama_index.core.schema import NodeWithScore
 from assistant.answer import RetrievedChunk
 from assistant.settings import Settings
 from assistant.store import ArticleStore
+
+logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs each index build at DEBUG
 
 
 def cosine_from_chroma(score: float | None) -> float | None:

@@ -35,9 +35,7 @@ class Settings(BaseSettings):
     )
     chroma_port: int = Field(8000, description="Port of the Chroma server.")
     chroma_ssl: bool = Field(False, description="Use HTTPS to reach the Chroma server.")
-    auto_ingest: bool = Field(
-        True, description="Build the store on first question if it is empty."
-    )
+    auto_ingest: bool = Field(True, description="Build the store on first question if it is empty.")
 
     # --- embeddings and chunking -------------------------------------------
     embed_backend: Literal["local", "openai"] = Field(
@@ -49,7 +47,7 @@ class Settings(BaseSettings):
         "(empty = bundled all-MiniLM-L6-v2, or text-embedding-3-small for openai).",
     )
     chunk_tokens: int = Field(
-        200, ge=32, le=256, description="Max wordpieces per chunk (MiniLM reads 256)."
+        128, ge=32, le=256, description="Max wordpieces per chunk (MiniLM reads 256)."
     )
     chunk_overlap: int = Field(
         1, ge=0, le=3, description="Sentences repeated between neighbouring chunks."
@@ -59,7 +57,7 @@ class Settings(BaseSettings):
     retrieval: Literal["hybrid", "vector", "bm25"] = Field(
         "hybrid", description="hybrid fuses dense vectors and BM25 by reciprocal rank."
     )
-    top_k: int = Field(4, ge=1, le=20, description="Chunks handed to the LLM.")
+    top_k: int = Field(5, ge=1, le=20, description="Chunks handed to the LLM.")
     candidates: int = Field(
         10, ge=1, le=200, description="Candidates each retriever contributes to the fusion."
     )
@@ -106,6 +104,25 @@ class Settings(BaseSettings):
     answer_prompt: str = Field("answer", description="Prompt file in prompts/ for answers.")
     condense_prompt: str = Field(
         "condense", description="Prompt file in prompts/ that rewrites follow-ups."
+    )
+
+    # --- UI ---------------------------------------------------------------------
+    ui_host: str = Field(
+        "127.0.0.1",
+        description="Interface the web UI listens on; 0.0.0.0 opens it to the network.",
+    )
+    ui_port: int = Field(7860, ge=1, le=65535, description="Port of the web UI.")
+    ui_auth: str | None = Field(
+        None,
+        pattern=r"^[^:]+:.+$",
+        description="Login for the web UI as user:password (unset = no login).",
+    )
+    ui_concurrency: int = Field(
+        1,
+        ge=1,
+        le=64,
+        description="Answers the web UI generates at once; others wait in a queue "
+        "(1 suits the local model, raise it for an LLM server).",
     )
 
     @field_validator("source_dir", "persist_dir", "model_cache_dir", "local_model")

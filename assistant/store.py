@@ -38,7 +38,11 @@ class ArticleStore:
         try:
             collection = self.client.get_or_create_collection(
                 self.settings.collection,
-                metadata={"hnsw:space": "cosine", "fingerprint": self.fingerprint},
+                metadata={
+                    "hnsw:space": "cosine",
+                    "fingerprint": self.fingerprint,
+                    "source_dir": self.source_dir,
+                },
                 embedding_function=None,
             )
         except Exception as exc:  # chromadb raises many types for a bad server or path
@@ -46,10 +50,16 @@ class ArticleStore:
         return collection
 
     @property
+    def source_dir(self) -> str:
+        return str(self.settings.source_dir.resolve())
+
+    @property
     def stale(self) -> bool:
-        """True when the stored vectors were made by another model or chunking."""
+        """True when the chunks were made by another model or chunking, or another folder."""
         meta = self.collection.metadata or {}
-        return meta.get("fingerprint") != self.fingerprint
+        return (
+            meta.get("fingerprint") != self.fingerprint or meta.get("source_dir") != self.source_dir
+        )
 
     def reset(self) -> None:
         """Drop every chunk and start a collection with the current fingerprint."""

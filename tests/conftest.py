@@ -135,6 +135,15 @@ def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[st
         pytest.fail("the `chroma` command (from the chromadb package) is not installed")
     port = free_port()
     folder = tmp_path_factory.mktemp("chroma-server")
-    cmd = [chroma, "run", "--path", str(folder / "data"), "--host", "127.0.0.1", "--port", str(port)]
+    cmd = [
+        chroma,
+        "run",
+        "--path",
+        str(folder / "data"),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+    ]
     for _ in start_server(cmd, port, folder / "server.log"):
         yield "127.0.0.1", port

@@ -28,7 +28,9 @@ def small_assistant(tmp_path_factory, small_gguf):  # noqa: ANN001, ANN201
 
     return Assistant(
         Settings(
-            source_dir=SEEDS, persist_dir=root / "store", local_model=small_gguf,
+            source_dir=SEEDS,
+            persist_dir=root / "store",
+            local_model=small_gguf,
             llm_backend="local",
         )  # fmt: skip
     )

@@ -48,9 +48,10 @@ def test_seed_chunks_slice_back_and_fit_the_window(budget: int) -> None:
         # every sentence of the article is inside some chunk
         covered = [(s.start, s.end) for s in spans]
         for start, end in split_sentences(article.text):
-            assert any(s <= start and end <= e for s, e in covered) or count(
-                article.text[start:end]
-            ) > budget
+            assert (
+                any(s <= start and end <= e for s, e in covered)
+                or count(article.text[start:end]) > budget
+            )
 
 
 def test_overlong_sentence_is_cut_at_words() -> None:

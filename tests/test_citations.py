@@ -40,7 +40,9 @@ def read(source: str) -> str | None:
 
 
 def test_valid_markers_become_verbatim_citations() -> None:
-    raw = "They met in Hiroshima a day before the G7 summit [1]. Their first summit was in Tokyo [2]."
+    raw = (
+        "They met in Hiroshima a day before the G7 summit [1]. Their first summit was in Tokyo [2]."
+    )
     checked = check(raw, CHUNKS, read)
     assert not checked.abstained
     assert [c.source for c in checked.citations] == [HIROSHIMA, TOKYO]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -18,9 +19,27 @@ def test_help_documents_every_setting(capsys: pytest.CaptureFixture[str]) -> Non
         assert "--" + name.replace("_", "-") in out
 
 
-def test_empty_question_is_one_clear_line(capsys: pytest.CaptureFixture[str], make_settings) -> None:  # noqa: ANN001
+def test_top_level_help_lists_every_setting_and_env_var(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    out = capsys.readouterr().out
+    for name in Settings.model_fields:
+        assert f"ASSISTANT_{name.upper()}" in out
+
+
+def test_readme_documents_every_setting() -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    missing = [n for n in Settings.model_fields if f"ASSISTANT_{n.upper()}" not in readme]
+    assert missing == []
+
+
+def test_empty_question_is_one_clear_line(
+    capsys: pytest.CaptureFixture[str], make_settings
+) -> None:  # noqa: ANN001
     s = make_settings()
-    code = main(["ask", "  ", "--source-dir", str(s.source_dir), "--persist-dir", str(s.persist_dir)])
+    code = main(
+        ["ask", "  ", "--source-dir", str(s.source_dir), "--persist-dir", str(s.persist_dir)]
+    )
     err = capsys.readouterr().err
     assert code == 2 and err.startswith("error: The question is empty")
     assert "Traceback" not in err
@@ -31,14 +50,25 @@ def test_bad_setting_is_one_clear_line(capsys: pytest.CaptureFixture[str]) -> No
     assert code == 2 and "is not a file" in capsys.readouterr().err
 
 
-def test_ingest_then_ask_json(capsys: pytest.CaptureFixture[str], make_settings, small_gguf) -> None:  # noqa: ANN001
+def test_ingest_then_ask_json(
+    capsys: pytest.CaptureFixture[str], make_settings, small_gguf
+) -> None:  # noqa: ANN001
     s = make_settings()
     where = ["--source-dir", str(s.source_dir), "--persist-dir", str(s.persist_dir)]
     assert main(["ingest", *where]) == 0
     assert "5 added" in capsys.readouterr().out
     assert main(["ingest", *where]) == 0
     assert "Nothing changed" in capsys.readouterr().out
-    code = main(["ask", "Where was the G7 summit in 2023?", "--json", "--local-model", str(small_gguf), *where])
+    code = main(
+        [
+            "ask",
+            "Where was the G7 summit in 2023?",
+            "--json",
+            "--local-model",
+            str(small_gguf),
+            *where,
+        ]
+    )
     assert code == 0
     answer = json.loads(capsys.readouterr().out)
     assert answer["backend"] == "local" and answer["question"] == "Where was the G7 summit in 2023?"

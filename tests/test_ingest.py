@@ -84,7 +84,9 @@ def test_bad_files_are_skipped_with_a_warning_and_nothing_else_lost(
     with caplog.at_level(logging.WARNING):
         _, report = run(settings, embedder)
     assert {s.source for s in report.skipped} == {
-        "broken.txt", "empty.txt", "003_cfbc3517925c6292.txt"
+        "broken.txt",
+        "empty.txt",
+        "003_cfbc3517925c6292.txt",
     }
     assert "broken.txt" in caplog.text and "empty.txt" in caplog.text
     assert report.chunks_embedded == 0 and report.removed == []
@@ -94,3 +96,13 @@ def test_bad_files_are_skipped_with_a_warning_and_nothing_else_lost(
 def test_missing_folder_is_a_clear_error(make_settings, embedder, tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError, match="does not exist"):
         run(make_settings(source_dir=tmp_path / "nowhere"), embedder)
+
+
+def test_pointing_at_another_folder_rebuilds_from_it(make_settings, embedder, tmp_path) -> None:  # noqa: ANN001
+    run(make_settings(), embedder)
+    other = tmp_path / "mine"
+    other.mkdir()
+    (other / "note.md").write_text("# Chips\n\nThe Netherlands joined the export controls.\n")
+    store, report = run(make_settings(source_dir=other), embedder)
+    assert report.rebuilt and report.added == ["note.md"]
+    assert {m["source"] for m in store.collection.get()["metadatas"]} == {"note.md"}

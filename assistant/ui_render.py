@@ -1,0 +1,197 @@
+"""HTML for the web UI, kept apart from Gradio so it can be tested as plain functions.
+
+A chat message in the UI is one line of HTML: the answer, then one entry per
+citation with the quoted passage marked inside the text around it, so a reader
+can check each claim against the article. Everything taken from an article, the
+LLM or the user is escaped here; nothing else in the UI builds HTML. One line,
+because the chat renders Markdown and a blank line would end an HTML block.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Callable, Sequence
+
+from assistant.answer import Answer, Citation
+from assistant.errors import AssistantError
+
+Message = dict[str, str]
+ReadText = Callable[[str], str | None]
+
+CONTEXT_CHARS = 160  # shown either side of a quote
+MORE_CONTEXT_CHARS = 700  # inside "More context"
+HISTORY_MESSAGES = 12  # remembered per conversation (the core uses the last 6)
+
+_PARAGRAPH = re.compile(r"[ \t]*\n(?:[ \t]*\n)+\s*")
+_SPACE = re.compile(r"\s+")
+
+
+def escape(text: str) -> str:
+    """Text as HTML that shows exactly these characters."""
+    return html.escape(text, quote=True)
+
+
+def flow(text: str) -> str:
+    """Escaped text on one line: paragraph breaks become <br>, other whitespace a space."""
+    paragraphs = _PARAGRAPH.split(text)
+    return "<br>".join(escape(_SPACE.sub(" ", p)) for p in paragraphs)
+
+
+def locate(text: str, citation: Citation) -> tuple[int, int] | None:
+    """Where the quote is in the article: at its offsets, else its first occurrence."""
+    if text[citation.start : citation.end] == citation.quote and citation.quote:
+        return citation.start, citation.end
+    found = text.find(citation.quote) if citation.quote else -1
+    return (found, found + len(citation.quote)) if found >= 0 else None
+
+
+def highlight(text: str, start: int, end: int, radius: int = CONTEXT_CHARS) -> str:
+    """HTML of text[start:end] in <mark>, with about `radius` characters around it.
+
+    The surrounding text is cut at whitespace, with "…" where it was cut.
+    """
+    start, end = max(0, start), min(len(text), end)
+    lo = max(0, start - radius)
+    if lo > 0:
+        space = text.find(" ", lo, start)
+        lo = space + 1 if space >= 0 else lo
+    hi = min(len(text), end + radius)
+    if hi < len(text):
+        space = text.rfind(" ", end, hi)
+        hi = space if space >= 0 else hi
+    before, quote, after = text[lo:start], text[start:end], text[end:hi]
+    return (
+        ("…" if lo > 0 else "")
+        + flow(before)
+        + f"<mark>{flow(quote)}</mark>"
+        + flow(after)
+        + ("…" if hi < len(text) else "")
+    )
+
+
+def source_html(citation: Citation, text: str | None) -> str:
+    """One source: file, title and date where known, the quote marked in its context."""
+    about = " · ".join(escape(x) for x in (citation.title, citation.date) if x)
+    head = (
+        f'<div class="na-source-head"><span class="na-num">[{citation.number}]</span> '
+        f'<span class="na-file">{escape(citation.source)}</span>'
+        + (f' <span class="na-about">{about}</span>' if about else "")
+        + "</div>"
+    )
+    where = locate(text, citation) if text is not None else None
+    if text is None or where is None:
+        note = "article file not readable" if text is None else "quote not found in the file"
+        body = (
+            f'<div class="na-context"><mark>{flow(citation.quote)}</mark></div>'
+            f'<div class="na-note">({note}; quoted as checked when answering)</div>'
+        )
+    else:
+        start, end = where
+        body = (
+            f'<div class="na-context">{highlight(text, start, end)}</div>'
+            f"<details><summary>More context · characters {start}–{end}</summary>"
+            f'<div class="na-context">{highlight(text, start, end, MORE_CONTEXT_CHARS)}</div>'
+            "</details>"
+        )
+    return f'<div class="na-source">{head}{body}</div>'
+
+
+def sources_html(citations: Sequence[Citation], read: ReadText) -> str:
+    """All the sources of an answer, in citation order ("" when there are none)."""
+    if not citations:
+        return ""
+    texts: dict[str, str | None] = {}
+    entries = []
+    for citation in citations:
+        if citation.source not in texts:
+            texts[citation.source] = read(citation.source)
+        entries.append(source_html(citation, texts[citation.source]))
+    return (
+        '<div class="na-sources"><div class="na-sources-title">Sources</div>'
+        + "".join(entries)
+        + "</div>"
+    )
+
+
+def searched_html(question: str, standalone: str) -> str:
+    """A note with the rewritten question, when a follow-up was rewritten."""
+    if _SPACE.sub(" ", standalone).strip() == _SPACE.sub(" ", question).strip():
+        return ""
+    return f'<div class="na-searched">Searched for: <q>{escape(standalone)}</q></div>'
+
+
+def answer_html(answer: Answer, read: ReadText) -> str:
+    """The finished answer: searched-for note, checked text with [n] markers, sources."""
+    return (
+        searched_html(answer.question, answer.standalone_question)
+        + f'<div class="na-answer">{flow(answer.text)}</div>'
+        + ("" if answer.abstained else sources_html(answer.citations, read))
+    )
+
+
+def streaming_html(raw: str) -> str:
+    """The answer while the LLM writes it (markers not yet checked)."""
+    if not raw.strip():
+        return pending_html()
+    return f'<div class="na-answer na-streaming">{flow(raw.strip())}</div>'
+
+
+def pending_html() -> str:
+    return '<div class="na-pending">Searching the articles…</div>'
+
+
+def question_html(question: str) -> str:
+    return flow(question.strip())
+
+
+def error_html(error: BaseException) -> str:
+    """A readable message for the chat: the user-facing text, or a generic line for a bug."""
+    if isinstance(error, AssistantError):
+        text = str(error)
+    else:
+        text = (
+            f"Something went wrong while answering ({type(error).__name__}). "
+            "The details are in the server log; please try again."
+        )
+    return f'<div class="na-error">⚠️ {flow(text)}</div>'
+
+
+def meta_html(answer: Answer) -> str:
+    """Which model answered, and how long it took."""
+    return (
+        f'<div class="na-meta">{escape(answer.backend)} · {escape(answer.model)} · '
+        f"{answer.timings.total_s:.1f} s</div>"
+    )
+
+
+def status_markdown(backend: str, model: str, articles: int, chunks: int) -> str:
+    """The line that says which LLM answers and what it reads."""
+    return (
+        f"**LLM:** {escape(backend)} · `{escape(model)}` · "
+        f"**Articles:** {articles} ({chunks} passages indexed)"
+    )
+
+
+def remember(history: Sequence[Message], question: str, answer_text: str) -> list[Message]:
+    """The conversation for the next follow-up: plain text, markers and all, no HTML."""
+    turns = [
+        {"role": m["role"], "content": str(m["content"])}
+        for m in history
+        if m.get("role") in ("user", "assistant")
+    ]
+    turns += [
+        {"role": "user", "content": question.strip()},
+        {"role": "assistant", "content": answer_text},
+    ]
+    return turns[-HISTORY_MESSAGES:]
+
+
+def parse_auth(value: str | None) -> tuple[str, str] | None:
+    """ "user:password" as Gradio's (user, password); the password may hold colons."""
+    if not value:
+        return None
+    user, sep, password = value.partition(":")
+    if not sep or not user or not password:
+        raise AssistantError('The UI login (ui_auth) must look like "user:password".')
+    return user, password

@@ -1,0 +1,475 @@
+"""The web UI's handlers and HTML, without a browser.
+
+The handlers run over a real `Assistant` (real store, retrieval and citation
+checks) with a scripted LLM, so each test controls what the "model" says and
+whether it fails. The LLM-down and timeout cases use the real OpenAI backend
+against dead loopback ports; launching checks the queue, the login and the page.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import socket
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from assistant.answer import ABSTAIN_TEXT, Answer, Citation, Usage
+from assistant.core import Assistant
+from assistant.errors import AssistantError, LLMUnavailable
+from assistant.settings import Settings
+from tests.conftest import SEEDS, free_port
+
+gr = pytest.importorskip("gradio")
+
+from assistant import ui, ui_render  # noqa: E402
+from assistant.ui import ChatHandlers  # noqa: E402
+
+HIROSHIMA_Q = "Where did Biden and Kishida meet a day before the G7 summit?"
+HIROSHIMA_A = "Biden and Kishida met in Hiroshima a day before the G7 summit [1]."
+FOLLOW_UP = "What did they agree on technology?"
+REWRITTEN = "What did Biden and Kishida agree on technology?"
+TECH_A = "They agreed to step up cooperation on semiconductors and artificial intelligence [1]."
+SOURCE = "002_eb2b49479483de60.txt"
+
+
+class ScriptedChat:
+    """Stands in for the LLM: answers, rewrites follow-ups, or fails, as a test says."""
+
+    backend = "scripted"
+    model = "scripted-1"
+
+    def __init__(self) -> None:
+        self.answer = HIROSHIMA_A
+        self.rewrite = REWRITTEN
+        self.error: Exception | None = None
+        self.calls: list[list[dict[str, str]]] = []
+
+    def stream(
+        self, messages: list[dict[str, str]], max_tokens: int, usage: Usage
+    ) -> Iterator[str]:
+        self.calls.append(messages)
+        rewriting = messages[0]["content"].startswith("Rewrite")
+        if self.error is not None and not rewriting:
+            raise self.error
+        text = self.rewrite if rewriting else self.answer
+        pieces = re.findall(r"\S+\s*", text)
+        yield from pieces
+        usage.completion_tokens = len(pieces)
+
+
+@pytest.fixture(scope="module")
+def store_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """A copy of the seeds and a store built once for the module."""
+    root = tmp_path_factory.mktemp("ui")
+    shutil.copytree(SEEDS, root / "articles")
+    return Settings(source_dir=root / "articles", persist_dir=root / "store", _env_file=None)  # type: ignore[call-arg]
+
+
+@pytest.fixture(scope="module")
+def scripted() -> ScriptedChat:
+    return ScriptedChat()
+
+
+@pytest.fixture(scope="module")
+def module_assistant(store_settings: Settings, scripted: ScriptedChat) -> Assistant:
+    return Assistant(store_settings, chat_model=scripted)
+
+
+@pytest.fixture
+def chat(scripted: ScriptedChat) -> ScriptedChat:
+    scripted.__init__()  # type: ignore[misc]  # a fresh script for every test
+    return scripted
+
+
+@pytest.fixture
+def handlers(module_assistant: Assistant, chat: ScriptedChat) -> ChatHandlers:
+    return ChatHandlers(module_assistant)
+
+
+def ask(
+    handlers: ChatHandlers, text: str, messages: list[Any] | None = None, history: Any = None
+) -> tuple[list[tuple[list[Any], list[Any], bool]], list[Any]]:
+    """Type a question and press Enter: every update the page would get, and the history."""
+    box, shown, pending, busy = handlers.submit(text, messages or [], False)
+    assert box == "" and busy is True
+    updates = list(handlers.respond(pending, shown, history or []))
+    return updates, updates[-1][1]
+
+
+def last_reply(updates: list[tuple[list[Any], list[Any], bool]]) -> str:
+    message = updates[-1][0][-1]
+    assert message["role"] == "assistant"
+    return str(message["content"])
+
+
+# --- the chat handler ---------------------------------------------------------
+
+
+def test_answer_streams_then_shows_checked_text_and_sources(
+    handlers: ChatHandlers, chat: ScriptedChat
+) -> None:
+    updates, history = ask(handlers, HIROSHIMA_Q)
+    shown = [u[0][-1]["content"] for u in updates]
+    assert shown[0] == ui_render.pending_html()
+    streamed = [s for s in shown if "na-streaming" in s]
+    assert len(streamed) > 3 and streamed[0].endswith(">Biden</div>")
+    assert "Hiroshima" in streamed[-1] and "[1]" in streamed[-1]  # raw markers as they come
+    assert all(busy for _, _, busy in updates[:-1]) and updates[-1][2] is False
+
+    final = last_reply(updates)
+    assert "Hiroshima" in final and "[1]" in final and "na-streaming" not in final
+    assert f'<span class="na-file">{SOURCE}</span>' in final
+    assert "Kishida, Biden agree to step up advanced technology cooperation" in final
+    assert "2023-05-19" in final and "<mark>" in final and "<details>" in final
+    assert "Searched for" not in final  # a first question is searched as asked
+    assert "scripted-1" in final
+    assert history == [
+        {"role": "user", "content": HIROSHIMA_Q},
+        {"role": "assistant", "content": HIROSHIMA_A},
+    ]
+
+
+def test_the_marked_passage_is_the_checked_quote(handlers: ChatHandlers) -> None:
+    answer = handlers.assistant.ask(HIROSHIMA_Q)
+    (citation,) = answer.citations
+    text = handlers.read_article(citation.source)
+    assert text is not None and text[citation.start : citation.end] == citation.quote
+    html = ui_render.answer_html(answer, handlers.read_article)
+    marked = re.findall(r"<mark>(.*?)</mark>", html)
+    assert marked and all(m == ui_render.flow(citation.quote) for m in marked)
+
+
+def test_follow_up_is_answered_in_context_and_the_search_shown(
+    handlers: ChatHandlers, chat: ScriptedChat
+) -> None:
+    updates, history = ask(handlers, HIROSHIMA_Q)
+    chat.answer = TECH_A
+    updates, history = ask(handlers, FOLLOW_UP, updates[-1][0], history)
+
+    rewrite_call = next(c for c in chat.calls if c[0]["content"].startswith("Rewrite"))
+    assert HIROSHIMA_Q in rewrite_call[-1]["content"] and FOLLOW_UP in rewrite_call[-1]["content"]
+    answer_call = chat.calls[-1]
+    assert f"Question: {REWRITTEN}" in answer_call[-1]["content"]
+
+    final = last_reply(updates)
+    assert f"Searched for: <q>{REWRITTEN}</q>" in final
+    assert "semiconductors" in final and SOURCE in final
+    chat_roles = [m["role"] for m in updates[-1][0]]
+    assert chat_roles == ["user", "assistant", "user", "assistant"]
+    assert [m["content"] for m in history][2:] == [FOLLOW_UP, TECH_A]
+
+
+def test_off_topic_question_shows_the_abstention_without_sources(
+    handlers: ChatHandlers, chat: ScriptedChat
+) -> None:
+    updates, history = ask(handlers, "What is a good recipe for banana bread?")
+    final = last_reply(updates)
+    assert ABSTAIN_TEXT.replace("'", "&#x27;") in final
+    assert "na-sources" not in final and "<mark>" not in final
+    assert chat.calls == []  # abstained before asking the LLM
+    assert history[-1]["content"] == ABSTAIN_TEXT
+
+
+def test_model_that_finds_nothing_abstains_without_sources(
+    handlers: ChatHandlers, chat: ScriptedChat
+) -> None:
+    chat.answer = "The excerpts do not say where they met."
+    final = last_reply(ask(handlers, HIROSHIMA_Q)[0])
+    assert "The articles don&#x27;t say." in final and "na-sources" not in final
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [("", "The question is empty"), ("   ", "The question is empty"), ("x" * 1200, "limit is")],
+)
+def test_bad_input_is_a_message_in_the_chat(
+    handlers: ChatHandlers, chat: ScriptedChat, text: str, message: str
+) -> None:
+    updates, history = ask(handlers, text)
+    final = last_reply(updates)
+    assert 'class="na-error"' in final and message in final
+    assert history == [] and updates[-1][2] is False and chat.calls == []
+    user_bubbles = [m for m in updates[-1][0] if m["role"] == "user"]
+    assert len(user_bubbles) == (1 if text.strip() else 0)
+
+
+def test_llm_failure_is_shown_and_the_next_question_works(
+    handlers: ChatHandlers, chat: ScriptedChat
+) -> None:
+    chat.error = LLMUnavailable(
+        "Cannot reach the LLM server at http://127.0.0.1:9/v1: is it running?"
+    )
+    updates, history = ask(handlers, HIROSHIMA_Q)
+    assert "Cannot reach the LLM server at http://127.0.0.1:9/v1" in last_reply(updates)
+    assert history == [] and updates[-1][2] is False
+
+    chat.error = None
+    updates, history = ask(handlers, HIROSHIMA_Q, updates[-1][0], history)
+    assert "Hiroshima" in last_reply(updates) and len(history) == 2
+    assert [m["role"] for m in updates[-1][0]] == ["user", "assistant"] * 2
+
+
+def test_a_bug_shows_a_generic_message_not_the_internals(
+    handlers: ChatHandlers, chat: ScriptedChat
+) -> None:
+    chat.error = RuntimeError("secret internal detail")
+    final = last_reply(ask(handlers, HIROSHIMA_Q)[0])
+    assert "Something went wrong while answering (RuntimeError)" in final
+    assert "secret internal detail" not in final
+
+
+def dead_port() -> int:
+    return free_port()  # nothing listens there
+
+
+@pytest.fixture
+def silent_server() -> Iterator[int]:
+    """A loopback port that accepts connections and never answers."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(8)
+        yield int(sock.getsockname()[1])
+
+
+@pytest.mark.parametrize("case", ["down", "timeout"])
+def test_real_openai_backend_down_or_slow_is_a_readable_message(
+    module_assistant: Assistant, case: str, request: pytest.FixtureRequest
+) -> None:
+    port = dead_port() if case == "down" else request.getfixturevalue("silent_server")
+    settings = module_assistant.settings.model_copy(
+        update={
+            "llm_backend": "openai",
+            "openai_base_url": f"http://127.0.0.1:{port}/v1",
+            "llm_timeout": 1.0,
+            "llm_max_retries": 0,
+        }
+    )
+    handlers = ChatHandlers(Assistant(settings))
+    final = last_reply(ask(handlers, HIROSHIMA_Q)[0])
+    expected = "Cannot reach the LLM server" if case == "down" else "did not answer within 1s"
+    assert 'class="na-error"' in final and expected in final and f":{port}/v1" in final
+
+
+def test_asking_while_an_answer_runs_is_refused(handlers: ChatHandlers) -> None:
+    with pytest.raises(gr.Error, match="still being answered"):
+        handlers.submit(HIROSHIMA_Q, [], True)
+
+
+def test_clear_empties_everything(handlers: ChatHandlers) -> None:
+    assert handlers.clear() == ([], [], None, False)
+
+
+def test_status_names_backend_model_and_corpus(handlers: ChatHandlers) -> None:
+    status = handlers.status()
+    assert "scripted" in status and "scripted-1" in status and "**Articles:** 5" in status
+
+
+def test_articles_outside_the_corpus_are_not_read(handlers: ChatHandlers) -> None:
+    assert handlers.read_article(SOURCE)
+    assert handlers.read_article("../../../../etc/passwd") is None
+    assert handlers.read_article("missing.txt") is None
+
+
+# --- HTML -----------------------------------------------------------------------
+
+ARTICLE = (
+    "Headline <b>bold</b> & co\n\nFirst paragraph says one thing.\n"
+    "Second line <script>alert(1)</script> then the quoted passage sits here.\n\n"
+    "Closing words & more."
+)
+
+
+def citation_of(quote: str, text: str = ARTICLE, **extra: Any) -> Citation:
+    start = text.index(quote)
+    return Citation(
+        number=1, source="a.txt", quote=quote, start=start, end=start + len(quote), **extra
+    )
+
+
+def test_highlight_marks_the_quote_and_escapes_everything() -> None:
+    c = citation_of("the quoted passage")
+    html = ui_render.highlight(ARTICLE, c.start, c.end)
+    assert "<mark>the quoted passage</mark>" in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "<script>" not in html
+    assert "&lt;b&gt;bold&lt;/b&gt;" in html and "&amp; co" in html
+    assert "\n" not in html and "<br>" in html  # paragraphs kept, all on one line
+
+
+def test_highlight_cuts_long_context_at_words_with_ellipses() -> None:
+    text = " ".join(f"word{i}" for i in range(400))
+    start = text.index("word200")
+    html = ui_render.highlight(text, start, start + len("word200"), radius=50)
+    assert html.startswith("…word") and html.endswith("…")
+    assert "<mark>word200</mark>" in html and len(html) < 200
+    assert ui_render.highlight(text, 0, 5, radius=10).startswith("<mark>word0")
+
+
+def test_source_html_escapes_title_and_file_and_expands() -> None:
+    c = citation_of("the quoted passage", title="A <i>title</i>", date="2023-05-19")
+    c = c.model_copy(update={"source": "x<y>.txt"})
+    html = ui_render.source_html(c, ARTICLE)
+    assert "x&lt;y&gt;.txt" in html and "A &lt;i&gt;title&lt;/i&gt; · 2023-05-19" in html
+    assert html.count("<mark>") == 2 and "<details><summary>More context" in html
+    assert "<i>" not in html and "<script>" not in html
+
+
+def test_source_html_when_the_file_changed_or_is_gone() -> None:
+    moved = citation_of("the quoted passage").model_copy(update={"start": 0, "end": 18})
+    assert "<mark>the quoted passage</mark>" in ui_render.source_html(moved, ARTICLE)
+    gone = ui_render.source_html(citation_of("the quoted passage"), None)
+    assert "<mark>the quoted passage</mark>" in gone and "not readable" in gone
+    changed = ui_render.source_html(citation_of("the quoted passage"), "other text")
+    assert "quote not found" in changed
+
+
+def test_sources_html_reads_each_file_once_and_lists_every_citation() -> None:
+    reads: list[str] = []
+
+    def read(source: str) -> str:
+        reads.append(source)
+        return ARTICLE
+
+    citations = [citation_of("First paragraph"), citation_of("Closing words")]
+    citations[1] = citations[1].model_copy(update={"number": 2})
+    html = ui_render.sources_html(citations, read)
+    assert reads == ["a.txt"] and html.count('class="na-source"') == 2
+    assert "[1]" in html and "[2]" in html
+    assert ui_render.sources_html([], read) == ""
+
+
+def test_answer_text_from_the_model_is_escaped() -> None:
+    answer = Answer(
+        question="q", standalone_question="q", text="<img src=x onerror=alert(1)> [1]",
+        backend="b", model="m", prompt="answer@1",
+    )  # fmt: skip
+    html = ui_render.answer_html(answer, lambda _: None)
+    assert "<img" not in html and "&lt;img src=x onerror=alert(1)&gt; [1]" in html
+    assert "<script" not in ui_render.streaming_html("<script>x</script>")
+    assert "&lt;b&gt;" in ui_render.question_html("<b>hi</b>")
+
+
+def test_searched_note_only_when_the_question_was_rewritten() -> None:
+    assert ui_render.searched_html("Where?", " Where? ") == ""
+    assert "Searched for: <q>Where &amp; when?</q>" in ui_render.searched_html("x", "Where & when?")
+
+
+def test_error_html() -> None:
+    assert "Bad &lt;thing&gt;" in ui_render.error_html(AssistantError("Bad <thing>"))
+    assert "(KeyError)" in ui_render.error_html(KeyError("x"))
+
+
+def test_remember_keeps_plain_text_and_the_last_turns() -> None:
+    history: list[dict[str, str]] = []
+    for i in range(10):
+        history = ui_render.remember(history, f" question {i} ", f"answer {i} [1].")
+    assert len(history) == ui_render.HISTORY_MESSAGES
+    assert history[-2:] == [
+        {"role": "user", "content": "question 9"},
+        {"role": "assistant", "content": "answer 9 [1]."},
+    ]
+    odd = [{"role": "system", "content": "x"}, {"role": "user", "content": "y", "extra": "z"}]
+    assert ui_render.remember(odd, "q", "a")[0] == {"role": "user", "content": "y"}
+
+
+def test_parse_auth() -> None:
+    assert ui_render.parse_auth(None) is None
+    assert ui_render.parse_auth("ann:pa:ss") == ("ann", "pa:ss")
+    with pytest.raises(AssistantError, match="user:password"):
+        ui_render.parse_auth("annpass")
+
+
+# --- settings, CLI and launch -------------------------------------------------------
+
+
+def test_ui_settings_defaults_and_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    s = Settings(_env_file=None)  # type: ignore[call-arg]
+    assert (s.ui_host, s.ui_port, s.ui_auth, s.ui_concurrency) == ("127.0.0.1", 7860, None, 1)
+    monkeypatch.setenv("ASSISTANT_UI_AUTH", "ann:secret")
+    monkeypatch.setenv("ASSISTANT_UI_PORT", "8000")
+    s = Settings(_env_file=None)  # type: ignore[call-arg]
+    assert s.ui_auth == "ann:secret" and s.ui_port == 8000
+    monkeypatch.setenv("ASSISTANT_UI_AUTH", "no-colon")
+    with pytest.raises(ValueError, match="ui_auth"):
+        Settings(_env_file=None)  # type: ignore[call-arg]
+
+
+def test_cli_has_a_ui_command(capsys: pytest.CaptureFixture[str]) -> None:
+    from assistant.cli import main
+
+    with pytest.raises(SystemExit):
+        main(["ui", "--help"])
+    out = capsys.readouterr().out
+    for flag in ("--ui-host", "--ui-port", "--ui-auth", "--ui-concurrency", "--source-dir"):
+        assert flag in out
+
+
+def test_loopback_detection() -> None:
+    assert ui.is_loopback("127.0.0.1") and ui.is_loopback("localhost") and ui.is_loopback("::1")
+    assert not ui.is_loopback("0.0.0.0") and not ui.is_loopback("192.168.1.5")
+
+
+def get(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as exc:
+        return exc.code, ""
+
+
+@pytest.fixture
+def launch_ui(module_assistant: Assistant, chat: ScriptedChat) -> Iterator[Any]:
+    """Start the real app on a free loopback port: returns (url, app)."""
+    saved = module_assistant.settings
+    apps: list[Any] = []
+
+    def start(**update: Any) -> tuple[str, Any]:
+        port = free_port()
+        module_assistant.settings = saved.model_copy(update={"ui_port": port, **update})
+        apps.append(ui.launch(module_assistant, prevent_thread_lock=True, quiet=True))
+        return f"http://127.0.0.1:{port}", apps[-1]
+
+    yield start
+    module_assistant.settings = saved
+    for app in apps:
+        app.close()
+
+
+def test_launch_serves_the_page_on_loopback_without_analytics(launch_ui: Any) -> None:
+    url, app = launch_ui()
+    assert app.share is False and app.server_name == "127.0.0.1"
+    status, page = get(url + "/")
+    assert status == 200 and "<html" in page.lower()
+    status, body = get(url + "/config")
+    assert status == 200
+    config = json.loads(body)
+    assert config["analytics_enabled"] is False
+    assert "News assistant" in body and "Example questions" in body
+
+
+def test_every_way_of_asking_shares_one_queue_limit(launch_ui: Any) -> None:
+    _, app = launch_ui(ui_concurrency=3)
+    answering = [fn for fn in app.fns.values() if fn.name == "respond"]
+    assert len(answering) == 2  # typed or clicked "Ask", and the examples
+    assert {fn.concurrency_id for fn in answering} == {"answer"}
+    assert {fn.concurrency_limit for fn in answering} == {"default"}
+    assert app._queue.default_concurrency_limit == 3  # ui_concurrency
+    clearing = next(fn for fn in app.fns.values() if fn.name == "clear")
+    assert clearing.concurrency_limit is None  # never waits behind an answer
+
+
+def test_launch_with_login_refuses_anonymous_requests(launch_ui: Any) -> None:
+    url, _ = launch_ui(ui_auth="ann:secret")
+    assert get(url + "/config")[0] == 401
+    form = urllib.parse.urlencode({"username": "ann", "password": "wrong"}).encode()
+    with pytest.raises(urllib.error.HTTPError):
+        urllib.request.urlopen(urllib.request.Request(url + "/login", data=form), timeout=10)
+    form = urllib.parse.urlencode({"username": "ann", "password": "secret"}).encode()
+    with urllib.request.urlopen(urllib.request.Request(url + "/login", data=form), timeout=10) as r:
+        assert r.status == 200
