@@ -24,6 +24,9 @@ ask: setup
 test: setup
 	$(BIN)/pytest
 
+eval: setup
+	$(BIN)/python -m evals
+
 lint: setup
 	$(BIN)/ruff check assistant tests evals
 	$(BIN)/ruff format --check assistant tests evals

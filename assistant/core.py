@@ -18,7 +18,7 @@ go_offline()
 
 from assistant.answer import ABSTAIN_TEXT, Answer, Timings, Usage  # noqa: E402
 from assistant.citations import MARKER, check, lexical_scorer  # noqa: E402
-from assistant.corpus import UnreadableArticle, decode  # noqa: E402
+from assistant.corpus import text_reader  # noqa: E402
 from assistant.embeddings import build_embedder, fingerprint, token_counter  # noqa: E402
 from assistant.errors import BadQuestion, StoreUnavailable  # noqa: E402
 from assistant.ingest import IngestReport, ingest  # noqa: E402
@@ -120,7 +120,7 @@ class Assistant:
             yield ABSTAIN_TEXT
 
         mark = time.perf_counter()
-        checked = check(raw, chunks, self._reader(), self.score)
+        checked = check(raw, chunks, text_reader(self.settings.source_dir), self.score)
         timings.citations_s = time.perf_counter() - mark
         timings.total_s = time.perf_counter() - began
         chat_info = self._chat
@@ -165,17 +165,6 @@ class Assistant:
             0.5 * sum(a * b for a, b in zip(claim_vec, vec, strict=True)) + 0.5 * lex
             for vec, lex in zip(vectors[1:], lexical, strict=True)
         ]
-
-    def _reader(self) -> Any:
-        root = self.settings.source_dir
-
-        def read_text(source: str) -> str | None:
-            try:
-                return decode((root / source).read_bytes())
-            except (OSError, UnreadableArticle):
-                return None
-
-        return read_text
 
 
 def validate_question(question: Any, limit: int) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -58,6 +58,23 @@ def decode(data: bytes) -> str:
     except UnicodeDecodeError as exc:
         raise UnreadableArticle(f"not UTF-8 text (byte {exc.start})") from None
     return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def text_reader(root: Path) -> Callable[[str], str | None]:
+    """source -> the article's text as offsets see it, or None if it cannot be read."""
+
+    folder = root.resolve()
+
+    def read_text(source: str) -> str | None:
+        path = (folder / source).resolve()
+        if not path.is_relative_to(folder):  # a source name from the store is not trusted
+            return None
+        try:
+            return decode(path.read_bytes())
+        except (OSError, UnreadableArticle):
+            return None
+
+    return read_text
 
 
 def read_article(path: Path, root: Path) -> Article:

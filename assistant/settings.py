@@ -47,7 +47,7 @@ class Settings(BaseSettings):
         "(empty = bundled all-MiniLM-L6-v2, or text-embedding-3-small for openai).",
     )
     chunk_tokens: int = Field(
-        128, ge=32, le=256, description="Max wordpieces per chunk (MiniLM reads 256)."
+        200, ge=32, le=256, description="Max wordpieces per chunk (MiniLM reads 256)."
     )
     chunk_overlap: int = Field(
         1, ge=0, le=3, description="Sentences repeated between neighbouring chunks."
@@ -57,7 +57,7 @@ class Settings(BaseSettings):
     retrieval: Literal["hybrid", "vector", "bm25"] = Field(
         "hybrid", description="hybrid fuses dense vectors and BM25 by reciprocal rank."
     )
-    top_k: int = Field(5, ge=1, le=20, description="Chunks handed to the LLM.")
+    top_k: int = Field(4, ge=1, le=20, description="Chunks handed to the LLM.")
     candidates: int = Field(
         10, ge=1, le=200, description="Candidates each retriever contributes to the fusion."
     )

@@ -23,7 +23,7 @@ go_offline()
 
 from assistant.answer import Answer  # noqa: E402
 from assistant.core import Assistant  # noqa: E402
-from assistant.corpus import UnreadableArticle, decode  # noqa: E402
+from assistant.corpus import text_reader  # noqa: E402
 from assistant.errors import AssistantError, MissingExtra  # noqa: E402
 from assistant.ui_render import (  # noqa: E402
     Message,
@@ -88,24 +88,17 @@ class ChatHandlers:
 
     def read_article(self, source: str) -> str | None:
         """An article's text, decoded as at ingest so the citation offsets match."""
-        root = self.assistant.settings.source_dir.resolve()
-        path = (root / source).resolve()
-        if not path.is_relative_to(root):
-            return None
-        try:
-            return decode(path.read_bytes())
-        except (OSError, UnreadableArticle):
-            return None
+        return text_reader(self.assistant.settings.source_dir)(source)
 
-    def submit(
-        self, text: str, messages: list[dict[str, Any]], busy: bool
-    ) -> tuple[str, list[dict[str, Any]], str, bool]:
+    def submit(self, text: str, messages: list[dict[str, Any]], busy: bool) -> tuple[Any, ...]:
         """Show the question at once (the answer waits its turn in the queue).
 
         Returns the cleared textbox, the chat, the question to answer and the busy flag.
+        While an answer is pending or being written, nothing changes.
         """
         if busy:
-            raise gr.Error(BUSY, title="Please wait", print_exception=False)
+            gr.Warning(BUSY, title="Please wait")
+            return gr.skip(), gr.skip(), gr.skip(), gr.skip()
         text = text or ""
         shown = list(messages or [])
         if text.strip():
@@ -114,18 +107,19 @@ class ChatHandlers:
 
     def respond(
         self, question: str | None, messages: list[dict[str, Any]], history: list[Message]
-    ) -> Iterator[tuple[list[dict[str, Any]], list[Message], bool]]:
+    ) -> Iterator[tuple[Any, Any, Any, Any]]:
         """Stream the raw answer into the chat, then show the checked answer and sources.
 
-        Yields the chat, the conversation for follow-ups and the busy flag. Errors become
-        a message in the chat; the conversation is left as it was.
+        Yields the chat, the conversation for follow-ups, the busy flag and the pending
+        question (taken at once, so a second `respond` finds none). Errors become a
+        message in the chat; the conversation is left as it was.
         """
+        if question is None:  # already taken, or asked while busy: change nothing
+            yield gr.skip(), gr.skip(), gr.skip(), gr.skip()
+            return
         shown = list(messages or [])
         history = list(history or [])
-        if question is None:
-            yield shown, history, False
-            return
-        yield [*shown, {"role": "assistant", "content": pending_html()}], history, True
+        yield [*shown, {"role": "assistant", "content": pending_html()}], history, True, None
         raw = ""
         answer: Answer | None = None
         try:
@@ -135,19 +129,19 @@ class ChatHandlers:
                 else:
                     raw += event
                     reply = {"role": "assistant", "content": streaming_html(raw)}
-                    yield [*shown, reply], history, True
+                    yield [*shown, reply], history, True, None
         except Exception as exc:  # every failure is shown; only bugs are logged in full
             if isinstance(exc, AssistantError):
                 log.info("question failed: %s", exc)
             else:
                 log.exception("question failed")
-            yield [*shown, {"role": "assistant", "content": error_html(exc)}], history, False
+            yield [*shown, {"role": "assistant", "content": error_html(exc)}], history, False, None
             return
         if answer is None:  # pragma: no cover - stream() always ends with an Answer
             raise AssertionError("stream() ended without an answer")
         content = answer_html(answer, self.read_article) + meta_html(answer)
         history = remember(history, question, answer.text)
-        yield [*shown, {"role": "assistant", "content": content}], history, False
+        yield [*shown, {"role": "assistant", "content": content}], history, False, None
 
     def clear(self) -> tuple[list[dict[str, Any]], list[Message], None, bool]:
         """Empty chat and conversation (a running or queued answer is cancelled)."""
@@ -205,14 +199,14 @@ def build_app(assistant: Assistant, examples: list[str] | None = None) -> gr.Blo
             "fn": handlers.submit,
             "inputs": [box, chatbot, busy],
             "outputs": [box, chatbot, pending, busy],
-            "queue": False,
+            "concurrency_limit": None,  # never waits behind an answer
             "show_progress": "hidden",
             "api_visibility": "undocumented",
         }
         answer = {
             "fn": handlers.respond,
             "inputs": [pending, chatbot, history],
-            "outputs": [chatbot, history, busy],
+            "outputs": [chatbot, history, busy, pending],
             "concurrency_id": "answer",  # every way of asking shares the limit
             "show_progress": "minimal",
             "api_visibility": "undocumented",

@@ -141,8 +141,12 @@ def pending_html() -> str:
     return '<div class="na-pending">Searching the articles…</div>'
 
 
-def question_html(question: str) -> str:
-    return flow(question.strip())
+def question_html(question: str, limit: int = 1500) -> str:
+    """The user's question as shown in the chat (a huge paste is shortened)."""
+    question = question.strip()
+    if len(question) > limit:
+        question = question[:limit] + f"… ({len(question)} characters)"
+    return flow(question)
 
 
 def error_html(error: BaseException) -> str:

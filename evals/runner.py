@@ -19,6 +19,7 @@ import yaml
 from pydantic import ValidationError
 from tqdm import tqdm
 
+from assistant.corpus import text_reader
 from assistant.errors import AssistantError
 from evals import report
 from evals.metrics import RETRIEVAL_DEPTH, ItemResult, Question, score_item
@@ -62,20 +63,6 @@ def select(questions: Sequence[Question], only: Sequence[str], split: str) -> li
     ]
 
 
-def file_reader(root: Path) -> Callable[[str], str | None]:
-    """Reads (once) an article as the assistant decodes it, for the quote check."""
-    from assistant.corpus import UnreadableArticle, decode
-
-    @cache
-    def read_text(source: str) -> str | None:
-        try:
-            return decode((root / source).read_bytes())
-        except (OSError, UnreadableArticle):
-            return None
-
-    return read_text
-
-
 def run(
     assistant: Assistant, questions: Sequence[Question], chosen: Sequence[Question]
 ) -> tuple[list[ItemResult], str]:
@@ -85,7 +72,7 @@ def run(
     from assistant.citations import invalid_quotes
 
     by_id = {q.id: q for q in questions}
-    read_text = file_reader(assistant.settings.source_dir)
+    read_text = cache(text_reader(assistant.settings.source_dir))
     answers: dict[str, Answer] = {}
 
     def history(question: Question) -> list[Message]:

@@ -32,15 +32,21 @@ from assistant import ui, ui_render  # noqa: E402
 from assistant.ui import ChatHandlers  # noqa: E402
 
 HIROSHIMA_Q = "Where did Biden and Kishida meet a day before the G7 summit?"
-HIROSHIMA_A = "Biden and Kishida met in Hiroshima a day before the G7 summit [1]."
+HIROSHIMA_A = "Biden and Kishida met in Hiroshima a day before the G7 summit [@Hiroshima]."
 FOLLOW_UP = "What did they agree on technology?"
 REWRITTEN = "What did Biden and Kishida agree on technology?"
-TECH_A = "They agreed to step up cooperation on semiconductors and artificial intelligence [1]."
+TECH_A = "They agreed to step up cooperation on semiconductors and AI [@semiconductor]."
 SOURCE = "002_eb2b49479483de60.txt"
+
+# what `respond` yields: chat, conversation, busy flag, pending question
+Update = tuple[list[Any], list[Any], bool, None]
 
 
 class ScriptedChat:
-    """Stands in for the LLM: answers, rewrites follow-ups, or fails, as a test says."""
+    """Stands in for the LLM: answers, rewrites follow-ups, or fails, as a test says.
+
+    A marker "[@word]" in a scripted answer cites the first excerpt containing the word.
+    """
 
     backend = "scripted"
     model = "scripted-1"
@@ -58,10 +64,25 @@ class ScriptedChat:
         rewriting = messages[0]["content"].startswith("Rewrite")
         if self.error is not None and not rewriting:
             raise self.error
-        text = self.rewrite if rewriting else self.answer
+        text = self.rewrite if rewriting else cite(self.answer, messages[-1]["content"])
         pieces = re.findall(r"\S+\s*", text)
         yield from pieces
         usage.completion_tokens = len(pieces)
+
+
+def cite(answer: str, prompt: str) -> str:
+    excerpts = re.findall(r"^\[(\d+)\](.*)$", prompt, re.M)
+
+    def number(match: re.Match[str]) -> str:
+        found = [n for n, text in excerpts if match[1].lower() in text.lower()]
+        return f"[{found[0] if found else 1}]"
+
+    return re.sub(r"\[@([^\]]+)\]", number, answer)
+
+
+def checked(answer: str) -> str:
+    """A one-sentence scripted answer as it reads after the citation check."""
+    return re.sub(r"\[@[^\]]+\]", "[1]", answer)
 
 
 @pytest.fixture(scope="module")
@@ -95,7 +116,7 @@ def handlers(module_assistant: Assistant, chat: ScriptedChat) -> ChatHandlers:
 
 def ask(
     handlers: ChatHandlers, text: str, messages: list[Any] | None = None, history: Any = None
-) -> tuple[list[tuple[list[Any], list[Any], bool]], list[Any]]:
+) -> tuple[list[Update], list[Any]]:
     """Type a question and press Enter: every update the page would get, and the history."""
     box, shown, pending, busy = handlers.submit(text, messages or [], False)
     assert box == "" and busy is True
@@ -103,7 +124,7 @@ def ask(
     return updates, updates[-1][1]
 
 
-def last_reply(updates: list[tuple[list[Any], list[Any], bool]]) -> str:
+def last_reply(updates: list[Update]) -> str:
     message = updates[-1][0][-1]
     assert message["role"] == "assistant"
     return str(message["content"])
@@ -120,8 +141,9 @@ def test_answer_streams_then_shows_checked_text_and_sources(
     assert shown[0] == ui_render.pending_html()
     streamed = [s for s in shown if "na-streaming" in s]
     assert len(streamed) > 3 and streamed[0].endswith(">Biden</div>")
-    assert "Hiroshima" in streamed[-1] and "[1]" in streamed[-1]  # raw markers as they come
-    assert all(busy for _, _, busy in updates[:-1]) and updates[-1][2] is False
+    assert "Hiroshima" in streamed[-1] and re.search(r"\[\d\]", streamed[-1])  # raw excerpt no.
+    assert all(busy for _, _, busy, _ in updates[:-1]) and updates[-1][2] is False
+    assert all(pending is None for *_, pending in updates)  # taken at once
 
     final = last_reply(updates)
     assert "Hiroshima" in final and "[1]" in final and "na-streaming" not in final
@@ -132,7 +154,7 @@ def test_answer_streams_then_shows_checked_text_and_sources(
     assert "scripted-1" in final
     assert history == [
         {"role": "user", "content": HIROSHIMA_Q},
-        {"role": "assistant", "content": HIROSHIMA_A},
+        {"role": "assistant", "content": checked(HIROSHIMA_A)},
     ]
 
 
@@ -160,10 +182,10 @@ def test_follow_up_is_answered_in_context_and_the_search_shown(
 
     final = last_reply(updates)
     assert f"Searched for: <q>{REWRITTEN}</q>" in final
-    assert "semiconductors" in final and SOURCE in final
+    assert "semiconductors" in final and "na-source" in final
     chat_roles = [m["role"] for m in updates[-1][0]]
     assert chat_roles == ["user", "assistant", "user", "assistant"]
-    assert [m["content"] for m in history][2:] == [FOLLOW_UP, TECH_A]
+    assert [m["content"] for m in history][2:] == [FOLLOW_UP, checked(TECH_A)]
 
 
 def test_off_topic_question_shows_the_abstention_without_sources(
@@ -257,9 +279,11 @@ def test_real_openai_backend_down_or_slow_is_a_readable_message(
     assert 'class="na-error"' in final and expected in final and f":{port}/v1" in final
 
 
-def test_asking_while_an_answer_runs_is_refused(handlers: ChatHandlers) -> None:
-    with pytest.raises(gr.Error, match="still being answered"):
-        handlers.submit(HIROSHIMA_Q, [], True)
+def test_asking_while_an_answer_runs_changes_nothing(handlers: ChatHandlers) -> None:
+    with pytest.warns(UserWarning, match="still being answered"):
+        assert handlers.submit(HIROSHIMA_Q, [], True) == (gr.skip(),) * 4
+    # the queued `respond` of a refused question, or a second one, finds nothing to answer
+    assert list(handlers.respond(None, [], [])) == [(gr.skip(),) * 4]
 
 
 def test_clear_empties_everything(handlers: ChatHandlers) -> None:

@@ -67,8 +67,11 @@ def app_url(make_settings: Any) -> Iterator[str]:
 
 @pytest.fixture
 def browser() -> Iterator[Any]:
-    sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright")
-    with sync_api.sync_playwright() as playwright:
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.fail("playwright is not installed: pip install -e '.[test]'")
+    with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(
             executable_path=chromium_path(), args=CHROMIUM_ARGS, headless=True
         )
@@ -82,7 +85,7 @@ def test_ask_follow_up_and_check_the_sources(app_url: str, browser: Any) -> None
     from playwright.sync_api import expect
 
     offsite: list[str] = []
-    page = browser.new_page(viewport={"width": 1200, "height": 1300})
+    page = browser.new_page(viewport={"width": 1200, "height": 1500})
     page.on(
         "request",
         lambda r: (
