@@ -20,8 +20,6 @@ from assistant.answer import RetrievedChunk
 from assistant.settings import Settings
 from assistant.store import ArticleStore
 
-logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs each index build at DEBUG
-
 
 def cosine_from_chroma(score: float | None) -> float | None:
     """LlamaIndex reports Chroma results as exp(-distance); cosine = 1 - distance."""
@@ -50,6 +48,9 @@ class HybridRetriever:
             if nodes:
                 import Stemmer
                 from llama_index.retrievers.bm25 import BM25Retriever
+
+                # bm25s sets its logger to DEBUG on import and logs every index build
+                logging.getLogger("bm25s").setLevel(logging.WARNING)
 
                 self.bm25 = BM25Retriever.from_defaults(
                     nodes=nodes,
