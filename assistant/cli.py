@@ -102,13 +102,20 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    from assistant.core import Assistant
+    # ingest needs the store and the embedder only: no retriever, no LLM
+    from assistant.offline import go_offline
 
-    settings = settings_from(args).model_copy(update={"auto_ingest": True})
-    assistant = Assistant(settings, progress=sys.stderr.isatty())
-    report = assistant.last_ingest or assistant.ingest(progress=sys.stderr.isatty())
+    go_offline()
+    from assistant.embeddings import build_embedder, fingerprint, token_counter
+    from assistant.ingest import ingest
+    from assistant.store import ArticleStore
+
+    settings = settings_from(args)
+    store = ArticleStore(settings, fingerprint(settings))
+    embedder = build_embedder(settings)
+    report = ingest(settings, store, embedder, token_counter(settings), sys.stderr.isatty())
     print(report.summary())
-    print(f"{assistant.store.count()} chunks in {assistant.store.where}.")
+    print(f"{store.count()} chunks in {store.where}.")
     return 0
 
 
