@@ -51,9 +51,9 @@ def build_embedder(settings: Settings) -> BaseEmbedding:
             timeout=settings.llm_timeout,
             max_retries=settings.llm_max_retries,
         )
-    from llama_index.embeddings.huggingface import HuggingFaceEmbedding
+    from assistant.onnx_embedding import OnnxEmbedding
 
-    return HuggingFaceEmbedding(model_name=model, device="cpu", normalize=True, embed_batch_size=32)
+    return OnnxEmbedding(Path(model), settings.model_cache_dir)
 
 
 @lru_cache(maxsize=4)
