@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from llama_index.core.base.embeddings.base import BaseEmbedding
@@ -24,7 +24,7 @@ from assistant.settings import Settings
 from assistant.store import CHUNK_KEYS, ArticleStore
 
 log = logging.getLogger(__name__)
-EMBED_BATCH = 64
+EMBED_BATCH = 256  # chunks embedded and written per step
 
 
 @dataclass
@@ -116,30 +116,44 @@ def ingest(
         if old == article.sha256:
             report.unchanged.append(article.source)
             continue
-        (report.updated if old else report.added).append(article.source)
+        (report.updated if old is not None else report.added).append(article.source)
         to_embed.append(article)
     # A file that became unreadable keeps its old chunks: nothing is lost.
     report.removed = sorted(set(stored) - current - unreadable)
 
-    nodes = [n for a in to_embed for n in article_nodes(a, settings, count_tokens)]
-    _embed(nodes, embedder, progress)
     vector_store = store.vector_store()
-    for source in report.updated + report.removed:
+    with tqdm(desc="Embedding chunks", unit="chunk", disable=not progress or not to_embed) as bar:
+        # a batch at a time: memory stays flat however large the folder is
+        for batch in _batches(_nodes(to_embed, settings, count_tokens), EMBED_BATCH):
+            vectors = embedder.get_text_embedding_batch([n.get_content() for n in batch])
+            for node, vector in zip(batch, vectors, strict=True):
+                node.embedding = vector
+            vector_store.add(batch)
+            report.chunks_embedded += len(batch)
+            bar.update(len(batch))
+    # old versions go only once the new chunks are in: an interrupted run loses nothing
+    for article in to_embed:
+        if article.source in report.updated:
+            store.delete_source(article.source, keep_sha256=article.sha256)
+    for source in report.removed:
         store.delete_source(source)
-    for first in range(0, len(nodes), 1000):
-        vector_store.add(nodes[first : first + 1000])
-    report.chunks_embedded = len(nodes)
     report.seconds = time.perf_counter() - began
     return report
 
 
-def _embed(nodes: list[TextNode], embedder: BaseEmbedding, progress: bool) -> None:
-    with tqdm(
-        total=len(nodes), desc="Embedding chunks", unit="chunk", disable=not progress or not nodes
-    ) as bar:
-        for first in range(0, len(nodes), EMBED_BATCH):
-            batch = nodes[first : first + EMBED_BATCH]
-            vectors = embedder.get_text_embedding_batch([n.get_content() for n in batch])
-            for node, vector in zip(batch, vectors, strict=True):
-                node.embedding = vector
-            bar.update(len(batch))
+def _nodes(
+    articles: list[Article], settings: Settings, count_tokens: Callable[[str], int]
+) -> Iterator[TextNode]:
+    for article in articles:
+        yield from article_nodes(article, settings, count_tokens)
+
+
+def _batches(nodes: Iterator[TextNode], size: int) -> Iterator[list[TextNode]]:
+    batch: list[TextNode] = []
+    for node in nodes:
+        batch.append(node)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch

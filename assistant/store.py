@@ -75,14 +75,23 @@ class ArticleStore:
         return self.collection.count()
 
     def file_hashes(self) -> dict[str, str]:
-        """source -> sha256 of the file version whose chunks are stored."""
+        """source -> sha256 of the file version whose chunks are stored.
+
+        A source with chunks of two versions (an interrupted update) maps to ""
+        so that the next ingest redoes it.
+        """
         hashes: dict[str, str] = {}
         for meta in self.collection.get(include=["metadatas"])["metadatas"] or []:
-            hashes[str(meta["source"])] = str(meta["file_sha256"])
+            source, sha = str(meta["source"]), str(meta["file_sha256"])
+            hashes[source] = sha if hashes.get(source, sha) == sha else ""
         return hashes
 
-    def delete_source(self, source: str) -> None:
-        self.collection.delete(where={"source": source})
+    def delete_source(self, source: str, keep_sha256: str | None = None) -> None:
+        """Drop a file's chunks, or only those of versions other than `keep_sha256`."""
+        where: dict[str, Any] = {"source": source}
+        if keep_sha256 is not None:
+            where = {"$and": [where, {"file_sha256": {"$ne": keep_sha256}}]}
+        self.collection.delete(where=where)
 
     def all_nodes(self) -> list[TextNode]:
         """Every stored chunk as a LlamaIndex node (for BM25)."""

@@ -106,3 +106,46 @@ def test_pointing_at_another_folder_rebuilds_from_it(make_settings, embedder, tm
     store, report = run(make_settings(source_dir=other), embedder)
     assert report.rebuilt and report.added == ["note.md"]
     assert {m["source"] for m in store.collection.get()["metadatas"]} == {"note.md"}
+
+
+class FailsAfter:
+    """The real embedder, failing after `calls` batches: an interrupted ingest."""
+
+    def __init__(self, embedder, calls: int) -> None:  # noqa: ANN001
+        self.embedder, self.calls = embedder, calls
+
+    def get_text_embedding_batch(self, texts: list[str]) -> list[list[float]]:
+        if self.calls == 0:
+            raise KeyboardInterrupt
+        self.calls -= 1
+        return self.embedder.get_text_embedding_batch(texts)
+
+
+def test_interrupted_update_loses_nothing_and_is_redone(
+    make_settings, embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("assistant.ingest.EMBED_BATCH", 8)  # several batches per file
+    settings = make_settings()
+    store, _ = run(settings, embedder)
+    source = "002_eb2b49479483de60.txt"
+    old_count = len(store.collection.get(where={"source": source})["ids"])
+    path = settings.source_dir / source
+    path.write_text(path.read_text() + "\nA late paragraph about semiconductors.\n" * 300)
+
+    with pytest.raises(KeyboardInterrupt):
+        ingest(settings, store, FailsAfter(embedder, 1), token_counter(settings), False)
+    shas = {m["file_sha256"] for m in store.collection.get(where={"source": source})["metadatas"]}
+    assert len(shas) == 2  # old chunks kept beside the new ones written so far
+    assert store.file_hashes()[source] == ""  # ... so the next run redoes the file
+
+    _, report = run(settings, embedder)
+    assert report.updated == [source]
+    got = store.collection.get(where={"source": source}, include=["metadatas"])
+    assert {m["file_sha256"] for m in got["metadatas"]} == {report_sha(path)}
+    assert len(got["ids"]) > old_count
+
+
+def report_sha(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()
