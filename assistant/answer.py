@@ -38,6 +38,8 @@ class RetrievedChunk(BaseModel):
 
 
 class Timings(BaseModel):
+    started_at: float = 0.0  # Unix time the question arrived
+    prompt_ready_s: float | None = None  # when the prompt went to the LLM (model loaded)
     rewrite_s: float = 0.0
     retrieval_s: float = 0.0
     first_token_s: float | None = None

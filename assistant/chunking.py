@@ -82,20 +82,29 @@ def chunk_spans(text: str, budget: int, count: TokenCounter, overlap: int = 1) -
     boundary is still found whole in one chunk.
     """
     sentences: list[Span] = []
+    sizes: list[int] = []
     for span in split_sentences(text):
-        if count(text[span[0] : span[1]]) > budget:
-            sentences.extend(_cut_long(text, span, budget, count))
+        size = count(text[span[0] : span[1]])
+        if size > budget:
+            pieces = _cut_long(text, span, budget, count)
+            sentences.extend(pieces)
+            sizes.extend(count(text[s:e]) for s, e in pieces)
         else:
             sentences.append(span)
+            sizes.append(size)
+    # Token counts add up across sentences (less the [CLS]/[SEP] each count
+    # includes), so packing needs one count per sentence, plus one exact count
+    # per chunk to confirm the estimate.
+    extra = count("")
     chunks: list[ChunkSpan] = []
     first = 0
     while first < len(sentences):
-        last = first
-        while (
-            last + 1 < len(sentences)
-            and count(text[sentences[first][0] : sentences[last + 1][1]]) <= budget
-        ):
+        last, total = first, sizes[first]
+        while last + 1 < len(sentences) and total + sizes[last + 1] - extra <= budget:
             last += 1
+            total += sizes[last] - extra
+        while last > first and count(text[sentences[first][0] : sentences[last][1]]) > budget:
+            last -= 1
         chunks.append(ChunkSpan(sentences[first][0], sentences[last][1]))
         if last + 1 >= len(sentences):
             break

@@ -85,7 +85,7 @@ class Assistant:
         """Yield the raw answer text as the LLM writes it, then the checked `Answer`."""
         began = time.perf_counter()
         question = self.validate(question)
-        timings = Timings()
+        timings = Timings(started_at=time.time())
         usage = Usage()
 
         standalone = question
@@ -110,6 +110,7 @@ class Assistant:
             )
             chat = self.chat
             mark = time.perf_counter()
+            timings.prompt_ready_s = mark - began
             for delta in chat.stream(messages, self.settings.max_answer_tokens, usage):
                 if timings.first_token_s is None:
                     timings.first_token_s = time.perf_counter() - began
