@@ -92,7 +92,7 @@ def export_onnx(model_dir: Path, target: Path) -> None:
                 opset_version=17,
                 dynamo=False,
             )
-        got = _session(partial).run(None, feeds)[0]
+        got = open_session(partial).run(None, feeds)[0]
         mask = feeds["attention_mask"].astype(bool)
         error = float(np.abs(got - expected)[mask].max())
         if error > MAX_EXPORT_ERROR:
@@ -121,7 +121,7 @@ def encode_batch(tokenizer: Any, texts: list[str]) -> dict[str, np.ndarray]:
     }
 
 
-def _session(path: Path, threads: int | None = None) -> Any:
+def open_session(path: Path, threads: int | None = None) -> Any:
     import onnxruntime
 
     options = onnxruntime.SessionOptions()
@@ -142,7 +142,6 @@ class OnnxEmbedding(BaseEmbedding):
     pooling: str = "mean"
     _session: Any = PrivateAttr()
     _tokenizer: Any = PrivateAttr()
-    _inputs: list[str] = PrivateAttr()
 
     def __init__(self, model_dir: Path, cache_dir: Path, embed_batch_size: int = 512) -> None:
         target = onnx_path(model_dir, cache_dir)
@@ -158,8 +157,7 @@ class OnnxEmbedding(BaseEmbedding):
             pooling="cls" if pooling.get("pooling_mode_cls_token") else "mean",
             normalize=any("Normalize" in str(m) for m in modules) or not modules,
         )
-        self._session = _session(target)
-        self._inputs = [i.name for i in self._session.get_inputs()]
+        self._session = None  # loaded on first use: an unchanged re-ingest never needs it
         self._tokenizer = load_tokenizer(model_dir)
 
     @classmethod
@@ -168,12 +166,15 @@ class OnnxEmbedding(BaseEmbedding):
 
     def embed(self, texts: list[str]) -> np.ndarray:
         """Vectors for texts, in order; batches are sorted by length to pad less."""
+        if self._session is None:
+            self._session = open_session(Path(self.onnx_file))
+        inputs = [i.name for i in self._session.get_inputs()]
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         out = np.zeros((len(texts), 0), dtype=np.float32)
         for begin in range(0, len(order), ENCODE_BATCH):
             ids = order[begin : begin + ENCODE_BATCH]
             feeds = encode_batch(self._tokenizer, [texts[i] for i in ids])
-            hidden = self._session.run(None, {k: feeds[k] for k in self._inputs})[0]
+            hidden = self._session.run(None, {k: feeds[k] for k in inputs})[0]
             if self.pooling == "cls":
                 pooled = hidden[:, 0]
             else:

@@ -191,6 +191,10 @@ def build(size: int) -> dict[str, Any]:
     }
 
 
+def build_command(size: int) -> list[str]:
+    return [sys.executable, "-m", "benchmarks.synthetic", "build", str(size)]
+
+
 def load_needles(size: int) -> list[Needle]:
     return [Needle(**n) for n in json.loads(needles_file(size).read_text())]
 
@@ -198,4 +202,6 @@ def load_needles(size: int) -> list[Needle]:
 if __name__ == "__main__":
     if len(sys.argv) != 3 or sys.argv[1] != "build":
         sys.exit("usage: python -m benchmarks.synthetic build SIZE")
-    print(json.dumps(build(int(sys.argv[2]))))
+    result = build(int(sys.argv[2]))
+    (corpus_dir(result["size"]) / "build.json").write_text(json.dumps(result))
+    print(json.dumps(result))
