@@ -21,6 +21,7 @@ CHUNK_KEYS = ("source", "start", "end", "file_sha256", "title", "date")
 # rest, which are the ones holding a unique fact: on a 10k-chunk benchmark corpus
 # they found 20% of the known relevant chunks against 51% for exact search;
 # these settings find 42% at about 5 ms a query (benchmarks/results.md).
+PAGE = 5000  # records per read when listing a whole collection
 HNSW = {"space": "cosine", "max_neighbors": 32, "ef_construction": 200, "ef_search": 500}
 
 
@@ -83,10 +84,27 @@ class ArticleStore:
         so that the next ingest redoes it.
         """
         hashes: dict[str, str] = {}
-        for meta in self.collection.get(include=["metadatas"])["metadatas"] or []:
+        for meta in self.get_all(["metadatas"])["metadatas"]:
             source, sha = str(meta["source"]), str(meta["file_sha256"])
             hashes[source] = sha if hashes.get(source, sha) == sha else ""
         return hashes
+
+    def get_all(self, include: list[str]) -> dict[str, list[Any]]:
+        """Every record's id and the fields asked for, read a page at a time.
+
+        One `get()` of a whole large collection fails inside Chroma ("too many
+        SQL variables" at 100k chunks).
+        """
+        got: dict[str, list[Any]] = {"ids": [], **{field: [] for field in include}}
+        offset = 0
+        while True:
+            page = self.collection.get(include=include, limit=PAGE, offset=offset)
+            for field in got:
+                values = page[field]
+                got[field].extend(values if values is not None else [None] * len(page["ids"]))
+            if len(page["ids"]) < PAGE:
+                return got
+            offset += PAGE
 
     def delete_source(self, source: str, keep_sha256: str | None = None) -> None:
         """Drop a file's chunks, or only those of versions other than `keep_sha256`."""
@@ -97,7 +115,7 @@ class ArticleStore:
 
     def all_nodes(self) -> list[TextNode]:
         """Every stored chunk as a LlamaIndex node (for BM25)."""
-        got = self.collection.get(include=["documents", "metadatas"])
+        got = self.get_all(["documents", "metadatas"])
         return [
             TextNode(id_=id_, text=doc or "", metadata=chunk_metadata(meta or {}))
             for id_, doc, meta in zip(

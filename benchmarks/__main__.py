@@ -35,7 +35,7 @@ def needle_probes(settings: Settings, size: int) -> list[retrieval.Probe]:
     from assistant.embeddings import fingerprint
     from assistant.store import ArticleStore
 
-    got = ArticleStore(settings, fingerprint(settings)).collection.get(include=["documents"])
+    got = ArticleStore(settings, fingerprint(settings)).get_all(["documents"])
     probes = []
     for needle in synthetic.load_needles(size):
         relevant = {

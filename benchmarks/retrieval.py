@@ -34,7 +34,7 @@ class Probe:
 
 class BruteForce:
     def __init__(self, store: ArticleStore, embed: Callable[[str], list[float]]) -> None:
-        got = store.collection.get(include=["embeddings", "metadatas"])
+        got = store.get_all(["embeddings", "metadatas"])
         self.ids = list(got["ids"])
         self.sources = [str(m["source"]) for m in got["metadatas"]]
         self.matrix = np.asarray(got["embeddings"], dtype=np.float32)

@@ -31,6 +31,10 @@ def test_readme_documents_every_setting() -> None:
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
     missing = [n for n in Settings.model_fields if f"ASSISTANT_{n.upper()}" not in readme]
     assert missing == []
+    for name, field in Settings.model_fields.items():  # numbers and words: the same default
+        if isinstance(field.default, int | float | str) and not isinstance(field.default, bool):
+            row = f"`ASSISTANT_{name.upper()}` | `{field.default}` |"
+            assert row in readme, f"README shows another default for {name}"
 
 
 def test_empty_question_is_one_clear_line(

@@ -149,3 +149,16 @@ def report_sha(path: Path) -> str:
     import hashlib
 
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_whole_collection_is_read_a_page_at_a_time(
+    make_settings, embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = make_settings()
+    store, report = run(settings, embedder)
+    monkeypatch.setattr("assistant.store.PAGE", 7)  # Chroma refuses one huge get()
+    nodes = store.all_nodes()
+    assert len(nodes) == report.chunks_embedded == len({n.node_id for n in nodes})
+    assert sorted(store.file_hashes()) == sorted(report.added)
+    got = store.get_all(["embeddings"])
+    assert len(got["embeddings"]) == len(nodes) and len(got["embeddings"][0]) == 384
