@@ -137,6 +137,8 @@ def ingest(
             store.delete_source(article.source, keep_sha256=article.sha256)
     for source in report.removed:
         store.delete_source(source)
+    if report.changed or report.rebuilt:
+        store.new_revision()
     report.seconds = time.perf_counter() - began
     return report
 

@@ -8,7 +8,9 @@ metadata carries its file's sha256, which is what makes ingest incremental.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from llama_index.core.schema import TextNode
@@ -63,6 +65,24 @@ class ArticleStore:
         return (
             meta.get("fingerprint") != self.fingerprint or meta.get("source_dir") != self.source_dir
         )
+
+    @property
+    def revision(self) -> str:
+        """Changes whenever ingest changes the chunks: keys caches built from them."""
+        return str((self.collection.metadata or {}).get("revision", ""))
+
+    def new_revision(self) -> str:
+        meta = {k: v for k, v in (self.collection.metadata or {}).items() if ":" not in k}
+        meta["revision"] = uuid.uuid4().hex
+        self.collection.modify(metadata=meta)
+        return meta["revision"]
+
+    def cache_dir(self) -> Path:
+        """Where indexes derived from this collection are kept (BM25)."""
+        if self.settings.chroma_host:
+            server = f"{self.settings.chroma_host}-{self.settings.chroma_port}"
+            return self.settings.model_cache_dir / "indexes" / server / self.settings.collection
+        return self.settings.persist_dir / "indexes" / self.settings.collection
 
     def reset(self) -> None:
         """Drop every chunk and start a collection with the current fingerprint."""

@@ -46,3 +46,40 @@ def test_off_topic_question_has_low_similarity(retriever_for) -> None:
     best = max(c.similarity for c in chunks if c.similarity is not None)
     on_topic = retriever_for().retrieve("chip export controls to China", 4)
     assert best < max(c.similarity for c in on_topic if c.similarity is not None)
+
+
+def test_bm25_index_is_cached_until_the_chunks_change(
+    retriever_for, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = retriever_for(retrieval="bm25")
+    store, settings = first.store, first.settings
+    cache = store.cache_dir() / "bm25"
+    assert (cache / "revision").read_text() == store.revision != ""
+    expected = first.retrieve(FACE_TO_FACE, top_k=5)
+
+    def no_rebuild() -> None:
+        raise AssertionError("the BM25 index was rebuilt although nothing changed")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(store, "all_nodes", no_rebuild)
+        again = HybridRetriever(store, first.embedder, settings)
+    assert [(c.id, c.score) for c in again.retrieve(FACE_TO_FACE, top_k=5)] == [
+        (c.id, c.score) for c in expected
+    ]
+
+    before = store.revision
+    (settings.source_dir / "005_new.txt").write_text("A new article about rare earth exports.\n")
+    ingest(settings, store, first.embedder, token_counter(settings), progress=False)
+    assert store.revision != before
+    rebuilt = HybridRetriever(store, first.embedder, settings)
+    assert (cache / "revision").read_text() == store.revision
+    assert rebuilt.retrieve("rare earth exports", top_k=1)[0].source == "005_new.txt"
+
+
+def test_damaged_bm25_cache_is_rebuilt(retriever_for) -> None:
+    first = retriever_for(retrieval="bm25")
+    cache = first.store.cache_dir() / "bm25"
+    for path in cache.glob("*.json*"):
+        path.write_text("{ not json")
+    again = HybridRetriever(first.store, first.embedder, first.settings)
+    assert again.retrieve(FACE_TO_FACE, top_k=1)[0].source == "003_cfbc3517925c6292.txt"
