@@ -99,7 +99,7 @@ def save_bm25(retriever: Any, cache: Path, revision: str) -> None:
     partial = cache.with_name(f"bm25.{os.getpid()}.partial")
     shutil.rmtree(partial, ignore_errors=True)
     partial.mkdir(parents=True)
-    retriever.persist(str(partial))
+    retriever.persist(str(partial), show_progress=False)
     (partial / "revision").write_text(revision)
     old = cache.with_name(f"bm25.{os.getpid()}.old")
     if cache.exists():

@@ -11,6 +11,7 @@ holding the needle sentence; seeds: a chunk of the article the eval expects).
 
 from __future__ import annotations
 
+import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from assistant.store import ArticleStore
 from benchmarks.measure import Figure, median, percentile
 
 TOP = 10
+OURS = "ours (hybrid)"
 
 
 @dataclass
@@ -61,9 +63,13 @@ def measure(
 ) -> tuple[list[Figure], dict[str, float]]:
     from llama_index.core import VectorStoreIndex
 
+    shutil.rmtree(store.cache_dir() / "bm25", ignore_errors=True)
+    began = time.perf_counter()
+    HybridRetriever(store, embedder, settings)
+    build_s = time.perf_counter() - began
     began = time.perf_counter()
     ours = HybridRetriever(store, embedder, settings)
-    build_s = time.perf_counter() - began
+    cached_s = time.perf_counter() - began
     stock = VectorStoreIndex.from_vector_store(
         store.vector_store(), embed_model=embedder
     ).as_retriever(similarity_top_k=TOP)
@@ -81,7 +87,7 @@ def measure(
         rows = brute.top(q)
         return [brute.ids[i] for i in rows], [brute.sources[i] for i in rows]
 
-    methods = {"ours (hybrid)": run_ours, "stock LlamaIndex": run_stock, "brute force": run_brute}
+    methods = {OURS: run_ours, "stock LlamaIndex": run_stock, "brute force": run_brute}
     latencies: dict[str, list[float]] = {m: [] for m in methods}
     recalls: dict[str, list[float]] = {m: [] for m in methods}
     for method, run in methods.items():  # one method at a time, as a process would use it
@@ -96,7 +102,7 @@ def measure(
     figures = []
     chunks = store.count()
     floor_p50 = median(latencies["brute force"])
-    for method in ("ours (hybrid)", "stock LlamaIndex"):
+    for method in (OURS, "stock LlamaIndex"):
         p50 = median(latencies[method])
         figures.append(
             Figure(
@@ -106,8 +112,8 @@ def measure(
                 "ms",
                 floor=floor_p50,
                 floor_name="NumPy brute force p50",
-                target="p50 < 50 ms at 100k" if "100" in name else "",
-                met=(p50 < 50) if "100" in name else None,
+                target="p50 < 50 ms at 100k" if "100" in name and method == OURS else "",
+                met=(p50 < 50) if "100" in name and method == OURS else None,
                 note=f"p95 {percentile(latencies[method], 95):.1f} ms",
             )
         )
@@ -120,17 +126,19 @@ def measure(
                 "",
                 floor=mean["brute force"],
                 floor_name="brute force recall@10",
-                target="≥ 0.95 × brute force" if "100" in name else "",
-                met=(ratio >= 0.95) if "100" in name else None,
+                target="≥ 0.95 × brute force" if "100" in name and method == OURS else "",
+                met=(ratio >= 0.95) if "100" in name and method == OURS else None,
                 note=f"{len(probes)} queries",
             )
         )
     figures.append(
         Figure(
             "3 retrieval",
-            f"{name}: building the retrievers (BM25 index over every chunk)",
-            build_s,
+            f"{name}: opening the retrievers, BM25 index from its cache",
+            cached_s,
             "s",
+            floor=build_s,
+            floor_name="building BM25 from every chunk (first open after a change)",
             note=f"brute force p95 {percentile(latencies['brute force'], 95):.1f} ms",
         )
     )
