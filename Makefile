@@ -28,5 +28,5 @@ eval: setup
 	$(BIN)/python -m evals
 
 lint: setup
-	$(BIN)/ruff check assistant tests evals
-	$(BIN)/ruff format --check assistant tests evals
+	$(BIN)/ruff check assistant tests evals benchmarks
+	$(BIN)/ruff format --check assistant tests evals benchmarks

@@ -58,6 +58,9 @@ def export_onnx(model_dir: Path, target: Path) -> None:
     except ImportError:
         raise MissingExtra("Exporting the embedding model to ONNX", "local") from None
 
+    from transformers.utils import logging as transformers_logging
+
+    transformers_logging.disable_progress_bar()  # a one-time step; no bar on a CLI's stderr
     model = AutoModel.from_pretrained(str(model_dir), attn_implementation="eager").eval()
 
     class Hidden(torch.nn.Module):
