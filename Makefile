@@ -6,7 +6,7 @@ PYTHON ?= python3
 BIN = $(VENV)/bin
 QUESTION ?= Where did Biden and Kishida meet a day before the G7 summit?
 
-.PHONY: setup ask test eval lint
+.PHONY: setup ask test eval bench lint
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,9 @@ test: setup
 
 eval: setup
 	$(BIN)/python -m evals
+
+bench: setup
+	$(BIN)/python -m benchmarks
 
 lint: setup
 	$(BIN)/ruff check assistant tests evals benchmarks

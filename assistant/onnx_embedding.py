@@ -124,12 +124,10 @@ def encode_batch(tokenizer: Any, texts: list[str]) -> dict[str, np.ndarray]:
     }
 
 
-def open_session(path: Path, threads: int | None = None) -> Any:
+def open_session(path: Path) -> Any:
     import onnxruntime
 
     options = onnxruntime.SessionOptions()
-    if threads:
-        options.intra_op_num_threads = threads
     options.log_severity_level = 3
     # idle worker threads would otherwise spin for a while after each call, taking
     # the CPU from Chroma, BM25 and llama.cpp that run next (2 cores: +50% latency)

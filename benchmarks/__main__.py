@@ -4,17 +4,25 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from assistant.offline import go_offline
 
 go_offline()
 
+from assistant.core import Assistant  # noqa: E402
 from assistant.embeddings import build_embedder  # noqa: E402
 from assistant.model_files import default_gguf  # noqa: E402
 from assistant.settings import Settings  # noqa: E402
-from benchmarks import ingesting, report, retrieval, synthetic  # noqa: E402
+from benchmarks import (  # noqa: E402
+    answering,
+    ingesting,
+    report,
+    retrieval,
+    startup,
+    synthetic,
+)
 from benchmarks.measure import CACHE, Figure, machine  # noqa: E402
 
 GROUPS = ("ingest", "retrieval", "startup", "answer", "ui")
@@ -46,6 +54,12 @@ def needle_probes(settings: Settings, size: int) -> list[retrieval.Probe]:
     return probes
 
 
+def ui_figures(persist_dir: str, memory_floor: float | None) -> list[Figure]:
+    from benchmarks.ui_memory import ui_memory  # needs the test extra (Playwright)
+
+    return ui_memory(persist_dir, memory_floor)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     parser.add_argument("--runs", type=int, default=5, help="repeats of each timed figure")
@@ -59,56 +73,63 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     seeds = Settings(persist_dir=CACHE / "seeds-store")
     embedder = build_embedder(seeds)
-    figures: list[Figure] = []
     ingesting.ensure_store(seeds, embedder)
+    figures: list[Figure] = []
+    failures: list[str] = []
 
-    def add(new: list[Figure]) -> None:
+    def run(group: str, measure: Callable[[], list[Figure]]) -> list[Figure]:
+        if group not in groups:
+            return []
+        try:
+            new = measure()
+        except Exception as exc:  # one broken group must not lose the others' figures
+            failures.append(f"{group}: {type(exc).__name__}: {exc}")
+            print(f"group {group} failed: {exc}", file=sys.stderr)
+            return []
         report.print_table(new)
         figures.extend(new)
+        return new
 
-    if "ingest" in groups:
-        add(ingesting.reingest(seeds, embedder, args.runs))
-        add(ingesting.throughput(embedder, max(2, args.runs // 2)))
-        add([ingesting.store_size("seeds", seeds)])
-    stores = {}
-    for size in sizes:
-        stores[size], built = ingesting.synthetic_store(size, args.rebuild)
-        if "ingest" in groups:
-            add([*built, ingesting.store_size(f"synthetic {size:,}", stores[size])])
-    if "retrieval" in groups:
-        add(
-            retrieval.measure("seeds", ingesting.open_store(seeds), seeds, embedder, seed_probes())[
-                0
-            ]
-        )
-        for size, settings in stores.items():
-            store = ingesting.open_store(settings)
-            add(
-                retrieval.measure(
-                    f"synthetic {size:,}", store, settings, embedder, needle_probes(settings, size)
-                )[0]
+    run("ingest", lambda: ingesting.reingest(seeds, embedder, args.runs))
+    run("ingest", lambda: ingesting.throughput(embedder, max(2, args.runs // 2)))
+    run("ingest", lambda: [ingesting.store_size("seeds", seeds)])
+    stores: dict[int, Settings] = {}
+    if groups & {"ingest", "retrieval"}:
+        for size in sizes:
+            stores[size], built = ingesting.synthetic_store(size, args.rebuild)
+            run(
+                "ingest",
+                lambda b=built, s=size: [*b, ingesting.store_size(f"synthetic {s:,}", stores[s])],
             )
-    if "startup" in groups:
-        from benchmarks.startup import cold_start
-
-        add(
-            cold_start(
-                seeds, Path(embedder.onnx_file), default_gguf(seeds.model_cache_dir), args.runs
-            )
+    run("retrieval", lambda: retrieval.measure("seeds", seeds, embedder, seed_probes()))
+    for size, settings in stores.items():
+        name = f"synthetic {size:,}"
+        run(
+            "retrieval",
+            lambda n=name, s=settings, z=size: retrieval.measure(
+                n, s, embedder, needle_probes(s, z)
+            ),
         )
-    if "answer" in groups:
-        from assistant.core import Assistant
-        from benchmarks.answering import warm_and_llm
-
-        add(warm_and_llm(Assistant(seeds, chat_model=None)))
-    if "ui" in groups:
-        from benchmarks.ui_memory import ui_memory
-
-        add(ui_memory(str(seeds.persist_dir)))
+    started = run(
+        "startup",
+        lambda: startup.cold_start(
+            seeds, Path(embedder.onnx_file), default_gguf(seeds.model_cache_dir), args.runs
+        ),
+    )
+    run("answer", lambda: answering.warm_and_llm(Assistant(seeds)))
+    memory_floor = started[-1].floor if started else None
+    run("ui", lambda: ui_figures(str(seeds.persist_dir), memory_floor))
 
     command = "python -m benchmarks " + " ".join(argv if argv is not None else sys.argv[1:])
     notes = ANALYSIS.read_text() if ANALYSIS.is_file() else ""
     figures.sort(key=lambda f: f.group)
+    if failures:
+        notes = (
+            "## Groups that failed in this run\n\n"
+            + "\n".join(f"- {f}" for f in failures)
+            + "\n\n"
+            + notes
+        )
     args.out.write_text(report.markdown(figures, machine(), notes, command.strip()))
     print(f"\nwrote {args.out}")
     return 0

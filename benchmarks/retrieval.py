@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from assistant.embeddings import fingerprint
 from assistant.retrieval import HybridRetriever
 from assistant.settings import Settings
 from assistant.store import ArticleStore
@@ -54,14 +55,10 @@ def recall(found_ids: list[str], found_sources: list[str], probe: Probe) -> floa
     return len(probe.relevant & set(found_ids)) / min(len(probe.relevant), TOP)
 
 
-def measure(
-    name: str,
-    store: ArticleStore,
-    settings: Settings,
-    embedder,
-    probes: list[Probe],  # noqa: ANN001
-) -> tuple[list[Figure], dict[str, float]]:
+def measure(name: str, settings: Settings, embedder, probes: list[Probe]) -> list[Figure]:  # noqa: ANN001
     from llama_index.core import VectorStoreIndex
+
+    store = ArticleStore(settings, fingerprint(settings))
 
     shutil.rmtree(store.cache_dir() / "bm25", ignore_errors=True)
     began = time.perf_counter()
@@ -142,4 +139,4 @@ def measure(
             note=f"brute force p95 {percentile(latencies['brute force'], 95):.1f} ms",
         )
     )
-    return figures, mean
+    return figures
