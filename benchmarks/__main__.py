@@ -69,6 +69,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=report.RESULTS, help="Markdown results file")
     args = parser.parse_args(argv)
     groups = set(args.groups.split(","))
+    if groups - set(GROUPS):
+        parser.error(f"unknown groups {sorted(groups - set(GROUPS))}; choose from {GROUPS}")
     sizes = [int(s) for s in args.sizes.split(",") if s]
 
     seeds = Settings(persist_dir=CACHE / "seeds-store")
