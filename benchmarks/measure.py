@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import platform
@@ -58,7 +59,7 @@ class ChildRun:
 
 
 def run_child(args: list[str], env: dict[str, str] | None = None, timeout: float = 900) -> ChildRun:
-    """Run a process to the end; its own peak resident memory comes from wait4()."""
+    """Run a process to the end, polling its peak resident memory (Linux VmHWM)."""
     out_path = CACHE / f"child-{os.getpid()}.out"
     err_path = CACHE / f"child-{os.getpid()}.err"
     CACHE.mkdir(parents=True, exist_ok=True)
@@ -67,8 +68,13 @@ def run_child(args: list[str], env: dict[str, str] | None = None, timeout: float
         began = time.perf_counter()
         process = subprocess.Popen(args, stdout=out, stderr=err, env=env, cwd=ROOT)
         deadline = began + timeout
+        peak = 0.0
         while True:
-            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+            # VmHWM, not wait4's ru_maxrss: that one counts the parent's RSS at spawn;
+            # once the child exits, /proc holds a zombie without memory figures
+            with contextlib.suppress(OSError, RuntimeError):
+                peak = max(peak, peak_rss_mb(process.pid))
+            pid, status, _ = os.wait4(process.pid, os.WNOHANG)
             if pid:
                 break
             if time.perf_counter() > deadline:
@@ -77,7 +83,7 @@ def run_child(args: list[str], env: dict[str, str] | None = None, timeout: float
             time.sleep(0.005)
         seconds = time.perf_counter() - began
     process.returncode = os.waitstatus_to_exitcode(status)
-    run = ChildRun(spawned_at, seconds, usage.ru_maxrss / 1024, out_path.read_text(), "")
+    run = ChildRun(spawned_at, seconds, peak, out_path.read_text(), "")
     run.stderr = err_path.read_text()
     out_path.unlink()
     err_path.unlink()
@@ -103,9 +109,8 @@ def peak_rss_mb(pid: int) -> float:
 
 
 def self_peak_rss_mb() -> float:
-    import resource
-
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """This process's own peak (ru_maxrss would include its parent's RSS at spawn)."""
+    return peak_rss_mb(os.getpid())
 
 
 def dir_size_mb(path: Path) -> float:
