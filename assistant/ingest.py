@@ -132,8 +132,9 @@ def ingest(
             report.chunks_embedded += len(batch)
             bar.update(len(batch))
     # old versions go only once the new chunks are in: an interrupted run loses nothing
+    updated = set(report.updated)
     for article in to_embed:
-        if article.source in report.updated:
+        if article.source in updated:
             store.delete_source(article.source, keep_sha256=article.sha256)
     for source in report.removed:
         store.delete_source(source)

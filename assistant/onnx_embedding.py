@@ -174,10 +174,11 @@ class OnnxEmbedding(BaseEmbedding):
             self._session = open_session(Path(self.onnx_file))
         inputs = [i.name for i in self._session.get_inputs()]
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        out = np.zeros((len(texts), 0), dtype=np.float32)
+        parts = []
         for begin in range(0, len(order), ENCODE_BATCH):
-            ids = order[begin : begin + ENCODE_BATCH]
-            feeds = encode_batch(self._tokenizer, [texts[i] for i in ids])
+            feeds = encode_batch(
+                self._tokenizer, [texts[i] for i in order[begin : begin + ENCODE_BATCH]]
+            )
             hidden = self._session.run(None, {k: feeds[k] for k in inputs})[0]
             if self.pooling == "cls":
                 pooled = hidden[:, 0]
@@ -185,11 +186,16 @@ class OnnxEmbedding(BaseEmbedding):
                 mask = feeds["attention_mask"][..., None].astype(np.float32)
                 pooled = (hidden * mask).sum(axis=1) / np.clip(mask.sum(axis=1), 1e-9, None)
             if self.normalize:
-                pooled /= np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
-            if out.shape[1] == 0:
-                out = np.zeros((len(texts), pooled.shape[1]), dtype=np.float32)
-            out[ids] = pooled
-        return out
+                pooled = pooled / np.clip(
+                    np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None
+                )
+            parts.append(pooled.astype(np.float32))
+        if not parts:
+            return np.zeros((0, 0), dtype=np.float32)
+        in_length_order = np.concatenate(parts)
+        vectors = np.empty_like(in_length_order)
+        vectors[order] = in_length_order  # back to the callers' order
+        return vectors
 
     def _get_query_embedding(self, query: str) -> list[float]:
         return self.embed([query])[0].tolist()
