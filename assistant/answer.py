@@ -37,11 +37,39 @@ class RetrievedChunk(BaseModel):
     bm25_rank: int | None = None
 
 
+class Evidence(BaseModel):
+    """A sentence (or a pronoun sentence with the one before it) the model could cite."""
+
+    source: str
+    start: int
+    end: int
+    text: str = Field(description="Verbatim: the file's text[start:end].")
+    title: str | None = None
+    date: str | None = None
+    chunk_rank: int = Field(1, description="Rank of the retrieved chunk it came from.")
+    relevance: float = Field(0.0, description="Closeness to the question (cosine + overlap).")
+    chosen: float = Field(0.0, description="The model's probability that it answers.")
+
+
+class Decision(BaseModel):
+    """Answer or abstain, decided in code from scores, with the numbers that decided it."""
+
+    answer: bool
+    reason: str = Field(description="Why, in a few words.")
+    signals: dict[str, float] = Field(
+        default={}, description="The scores the rule read (selection, relevance, coverage)."
+    )
+    margin: float = Field(
+        0.0, description="Distance of the deciding score from its threshold (small = fragile)."
+    )
+
+
 class Timings(BaseModel):
     started_at: float = 0.0  # Unix time the question arrived
     prompt_ready_s: float | None = None  # when the prompt went to the LLM (model loaded)
     rewrite_s: float = 0.0
     retrieval_s: float = 0.0
+    evidence_s: float | None = None  # when the chosen quotes were known
     first_token_s: float | None = None
     generation_s: float = 0.0
     citations_s: float = 0.0
@@ -49,8 +77,27 @@ class Timings(BaseModel):
 
 
 class Usage(BaseModel):
+    """Tokens of every LLM call an answer made, added up.
+
+    For the local model `prompt_tokens` counts the tokens llama.cpp evaluated
+    and `cached_tokens` those it took from its KV cache (a shared prefix costs
+    nothing); a server reports its own prompt count.
+    """
+
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
+    cached_tokens: int = 0
+    calls: int = 0
+
+    def add(
+        self, prompt: int | None = None, completion: int | None = None, cached: int = 0
+    ) -> None:
+        self.calls += 1
+        self.cached_tokens += cached
+        if prompt is not None:
+            self.prompt_tokens = (self.prompt_tokens or 0) + max(prompt, 0)
+        if completion is not None:
+            self.completion_tokens = (self.completion_tokens or 0) + max(completion, 0)
 
 
 class Answer(BaseModel):
@@ -61,10 +108,14 @@ class Answer(BaseModel):
     text: str
     citations: list[Citation] = []
     abstained: bool = False
-    chunks: list[RetrievedChunk] = Field(default=[], description="What the LLM was shown.")
+    chunks: list[RetrievedChunk] = Field(default=[], description="The retrieved chunks.")
+    evidence: list[Evidence] = Field(
+        default=[], description="The numbered sentences the LLM chose from, with its scores."
+    )
+    decision: Decision | None = None
     backend: str
     model: str
-    prompt: str = Field(description="Prompt name and version, e.g. answer@3.")
+    prompt: str = Field(description="Prompt names and versions, e.g. select@1+phrase@1.")
     timings: Timings = Timings()
     usage: Usage = Usage()
     raw_text: str = Field("", description="The LLM's output before citations were checked.")

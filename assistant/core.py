@@ -16,15 +16,19 @@ from assistant.offline import go_offline
 
 go_offline()
 
-from assistant.answer import ABSTAIN_TEXT, Answer, Timings, Usage  # noqa: E402
-from assistant.citations import MARKER, check, lexical_scorer  # noqa: E402
+from assistant.answer import ABSTAIN_TEXT, Answer, Decision, Evidence, Timings, Usage  # noqa: E402
+from assistant.citations import MARKER, cite  # noqa: E402
 from assistant.corpus import text_reader  # noqa: E402
+from assistant.decision import decide  # noqa: E402
 from assistant.embeddings import build_embedder, fingerprint, token_counter  # noqa: E402
 from assistant.errors import BadQuestion, StoreUnavailable  # noqa: E402
+from assistant.evidence import rank_sentences, sentences_of  # noqa: E402
 from assistant.ingest import IngestReport, ingest  # noqa: E402
 from assistant.llm import ChatModel, Message, build_chat_model  # noqa: E402
+from assistant.phrasing import Phraser  # noqa: E402
 from assistant.prompts import load_prompt  # noqa: E402
 from assistant.retrieval import HybridRetriever  # noqa: E402
+from assistant.selection import LLMSelector, Selection, Selector  # noqa: E402
 from assistant.settings import Settings  # noqa: E402
 from assistant.store import ArticleStore  # noqa: E402
 
@@ -32,22 +36,33 @@ HISTORY_TURNS = 3
 REWRITE_TOKENS = 64
 
 
+class Found(list[Evidence]):
+    """A `stream()` event: the chosen evidence, known before the answer is phrased."""
+
+
 class Assistant:
+    """validate -> rewrite -> retrieve -> select evidence -> decide -> phrase -> cite."""
+
     def __init__(
         self,
         settings: Settings | None = None,
         *,
         chat_model: ChatModel | None = None,
+        selector: Selector | None = None,
         progress: bool = False,
     ) -> None:
         self.settings = settings or Settings()
         self.embedder = build_embedder(self.settings)
         self.count_tokens = token_counter(self.settings)
         self.store = ArticleStore(self.settings, fingerprint(self.settings))
-        self.answer_prompt = load_prompt(self.settings.answer_prompt)
+        self.select_prompt = load_prompt(self.settings.select_prompt)
+        self.phrase_prompt = load_prompt(self.settings.phrase_prompt)
         self.condense_prompt = load_prompt(self.settings.condense_prompt)
+        self.prompt_label = f"{self.select_prompt.label}+{self.phrase_prompt.label}"
         self._chat = chat_model
+        self._selector = selector
         self._chat_lock = threading.Lock()
+        self.read_text = text_reader(self.settings.source_dir)
         self.last_ingest: IngestReport | None = None
         if self.store.count() == 0 or self.store.stale:
             if not self.settings.auto_ingest:
@@ -68,6 +83,13 @@ class Assistant:
                 self._chat = build_chat_model(self.settings)
             return self._chat
 
+    @property
+    def selector(self) -> Selector:
+        """The evidence selector: the LLM's label scores unless another was given."""
+        if self._selector is None:
+            self._selector = LLMSelector(self.chat, self.select_prompt)
+        return self._selector
+
     def ingest(self, progress: bool = True) -> IngestReport:
         report = ingest(self.settings, self.store, self.embedder, self.count_tokens, progress)
         if report.changed or report.rebuilt:
@@ -81,69 +103,88 @@ class Assistant:
                 return event
         raise AssertionError("stream() ended without an answer")
 
-    def stream(self, question: str, history: list[Message] | None = None) -> Iterator[str | Answer]:
-        """Yield the raw answer text as the LLM writes it, then the checked `Answer`."""
+    def stream(
+        self, question: str, history: list[Message] | None = None
+    ) -> Iterator[str | Found | Answer]:
+        """Yield the chosen evidence (`Found`), the answer text as it is written, then
+        the checked `Answer`. An abstention yields its sentence and the `Answer`."""
         began = time.perf_counter()
         question = self.validate(question)
         timings = Timings(started_at=time.time())
         usage = Usage()
+        s = self.settings
 
         standalone = question
         if history:
-            standalone = self.rewrite(question, history)
+            standalone = self.rewrite(question, history, usage)
             timings.rewrite_s = time.perf_counter() - began
 
         mark = time.perf_counter()
-        candidates = self.retriever.retrieve(standalone, top_k=self.settings.candidates * 2)
-        chunks = candidates[: self.settings.top_k]
-        timings.retrieval_s = time.perf_counter() - mark
+        candidates = self.retriever.retrieve(standalone, top_k=s.candidates * 2)
+        chunks = candidates[: s.top_k]
         best = max((c.similarity for c in candidates if c.similarity is not None), default=-1.0)
+        shown = self.gather(standalone, chunks) if best >= s.min_relevance else []
+        timings.retrieval_s = time.perf_counter() - mark
 
-        raw = ""
-        if chunks and best >= self.settings.min_relevance:
-            excerpts = "\n".join(
-                f"[{i}]{f' ({c.date})' if c.date else ''} {' '.join(c.text.split())}"
-                for i, c in enumerate(chunks, start=1)
-            )
-            messages = self.answer_prompt.messages(
-                abstain=ABSTAIN_TEXT, excerpts=excerpts, question=standalone
-            )
-            chat = self.chat
-            mark = time.perf_counter()
-            timings.prompt_ready_s = mark - began
-            for delta in chat.stream(messages, self.settings.max_answer_tokens, usage):
-                if timings.first_token_s is None:
-                    timings.first_token_s = time.perf_counter() - began
-                raw += delta
-                yield delta
-            timings.generation_s = time.perf_counter() - mark
+        selection: Selection | None = None
+        if shown:
+            timings.prompt_ready_s = time.perf_counter() - began
+            selection = self.selector.select(standalone, shown, usage)
+            shown = selection.shown
+            decision = decide(standalone, shown, selection.chosen, selection.none, s.thresholds)
         else:
+            decision = Decision(
+                answer=False,
+                reason="nothing relevant retrieved",
+                signals={"similarity": round(best, 4)},
+            )
+        timings.evidence_s = time.perf_counter() - began
+
+        def answer(text: str, citations: list, raw: str, abstained: bool) -> Answer:  # noqa: ANN001
+            timings.total_s = time.perf_counter() - began
+            chat = self._chat
+            return Answer(
+                question=question, standalone_question=standalone, text=text,
+                citations=citations, abstained=abstained, chunks=chunks, evidence=shown,
+                decision=decision,
+                backend=chat.backend if chat else s.resolved_llm_backend,
+                model=chat.model if chat else "", prompt=self.prompt_label,
+                timings=timings, usage=usage, raw_text=raw,
+            )  # fmt: skip
+
+        if selection is None or not decision.answer:
             yield ABSTAIN_TEXT
+            yield answer(ABSTAIN_TEXT, [], "", True)
+            return
+
+        yield Found(selection.chosen)
+        raw = ""
+        mark = time.perf_counter()
+        phraser = Phraser(self.chat, self.phrase_prompt, s.max_answer_tokens)
+        for delta in phraser.phrase(selection.messages, selection.numbers, usage):
+            if timings.first_token_s is None:
+                timings.first_token_s = time.perf_counter() - began
+            raw += delta
+            yield delta
+        timings.generation_s = time.perf_counter() - mark
 
         mark = time.perf_counter()
-        checked = check(raw, chunks, text_reader(self.settings.source_dir), self.score)
+        checked = cite(raw, standalone, selection.chosen, shown)
         timings.citations_s = time.perf_counter() - mark
-        timings.total_s = time.perf_counter() - began
-        chat_info = self._chat
-        yield Answer(
-            question=question,
-            standalone_question=standalone,
-            text=checked.text,
-            citations=checked.citations,
-            abstained=checked.abstained,
-            chunks=chunks,
-            backend=chat_info.backend if chat_info else self.settings.resolved_llm_backend,
-            model=chat_info.model if chat_info else "",
-            prompt=self.answer_prompt.label,
-            timings=timings,
-            usage=usage,
-            raw_text=raw,
-        )
+        yield answer(checked.text, checked.citations, raw, False)
+
+    def gather(self, question: str, chunks: list) -> list[Evidence]:  # noqa: ANN001
+        """The retrieved chunks' sentences closest to the question, best first."""
+        sentences = sentences_of(chunks, self.read_text)
+        return rank_sentences(
+            question, sentences, self.embedder.get_text_embedding_batch,
+            self.settings.evidence_sentences,
+        )  # fmt: skip
 
     def validate(self, question: Any) -> str:
         return validate_question(question, self.settings.max_question_chars)
 
-    def rewrite(self, question: str, history: list[Message]) -> str:
+    def rewrite(self, question: str, history: list[Message], usage: Usage | None = None) -> str:
         """Rewrite a follow-up into a standalone question using the conversation."""
         turns = [m for m in history if m.get("role") in ("user", "assistant")]
         lines = []
@@ -153,19 +194,9 @@ class Assistant:
         if not lines:
             return question
         messages = self.condense_prompt.messages(history="\n".join(lines), question=question)
-        rewritten = "".join(self.chat.stream(messages, REWRITE_TOKENS, Usage())).strip()
+        rewritten = "".join(self.chat.stream(messages, REWRITE_TOKENS, usage or Usage())).strip()
         rewritten = rewritten.split("\n")[0].strip().strip('"').strip()
         return rewritten if 3 <= len(rewritten) <= self.settings.max_question_chars else question
-
-    def score(self, claim: str, candidates: list[str]) -> list[float]:
-        """Support of each candidate sentence for a claim: meaning plus shared words."""
-        vectors = self.embedder.get_text_embedding_batch([claim, *candidates])
-        lexical = lexical_scorer(claim, candidates)
-        claim_vec = vectors[0]
-        return [
-            0.5 * sum(a * b for a, b in zip(claim_vec, vec, strict=True)) + 0.5 * lex
-            for vec, lex in zip(vectors[1:], lexical, strict=True)
-        ]
 
 
 def validate_question(question: Any, limit: int) -> str:

@@ -8,11 +8,14 @@
 
 from __future__ import annotations
 
+import math
 import os
+import re
 import threading
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from assistant.answer import Usage
 from assistant.errors import LLMUnavailable, MissingExtra
@@ -26,8 +29,64 @@ class ChatModel(Protocol):
     model: str
 
     def stream(self, messages: list[Message], max_tokens: int, usage: Usage) -> Iterator[str]:
-        """Yield the reply in pieces; fill `usage` when the reply is complete."""
+        """Yield the reply in pieces; add to `usage` when the reply is complete."""
         ...
+
+    def label_scores(
+        self, messages: list[Message], labels: list[str], usage: Usage, prefill: str = ""
+    ) -> Scores | None:
+        """How likely the reply starts with each label (probabilities over the labels).
+
+        `prefill` is text put at the start of the reply before the label (only a
+        backend that renders its own prompt can do it: others return None for it).
+        """
+        ...
+
+
+@dataclass
+class Scores:
+    """Probabilities of the labels, read from the model's first reply token.
+
+    `how` says where they came from: `logits` (llama.cpp), `logprobs` (an
+    OpenAI-compatible server's top_logprobs) or `text` (a server that returns
+    no log-probabilities: the label its greedy reply starts with gets 1.0).
+    """
+
+    probs: dict[str, float]
+    how: str
+
+    @classmethod
+    def from_logprobs(cls, logprobs: dict[str, float], labels: list[str], how: str) -> Scores:
+        """Normalize log-probabilities over the labels (a label never seen gets 0)."""
+        finite = {k: v for k, v in logprobs.items() if k in labels and math.isfinite(v)}
+        if not finite:
+            return cls({label: 0.0 for label in labels}, how)
+        top = max(finite.values())
+        weights = {k: math.exp(v - top) for k, v in finite.items()}
+        total = sum(weights.values())
+        return cls({label: weights.get(label, 0.0) / total for label in labels}, how)
+
+    @classmethod
+    def from_text(cls, text: str, labels: list[str]) -> Scores:
+        """The documented fallback: the first label the reply names gets everything."""
+        word = re.match(r"\W*(\w+)", text)
+        first = word.group(1).lower() if word else ""
+        return cls({label: float(label.lower() == first) for label in labels}, "text")
+
+
+def common_prefix(cached: Any, tokens: list[int]) -> int:
+    """How many leading tokens of the prompt llama.cpp already holds in its KV cache."""
+    n = 0
+    for a, b in zip(cached, tokens, strict=False):
+        if a != b:
+            break
+        n += 1
+    return n
+
+
+def label_key(token: str) -> str:
+    """A reply token as a label: "▁Yes", " yes" and "yes" are all "yes"."""
+    return token.replace("\u2581", " ").strip().lower()
 
 
 class LocalChat:
@@ -47,10 +106,69 @@ class LocalChat:
             n_threads=settings.n_threads or os.cpu_count() or 2,
             verbose=False,
         )
+        self._format: Any = None
+
+    def _prompt_tokens(self, messages: list[Message]) -> list[int]:
+        """The chat prompt as tokens, exactly as `create_chat_completion` renders it."""
+        from llama_cpp import llama_chat_format
+
+        if self._format is None:
+            llama = self._llama
+            template = llama.metadata.get("tokenizer.chat_template")
+            if not template:
+                raise LLMUnavailable(f"{self.model} has no chat template in its GGUF metadata.")
+            vocab = llama._model
+            self._format = llama_chat_format.Jinja2ChatFormatter(
+                template=template,
+                eos_token=llama._model.token_get_text(vocab.token_eos()),
+                bos_token=llama._model.token_get_text(vocab.token_bos()),
+                stop_token_ids=[vocab.token_eos()],
+            )
+        result = self._format(messages=messages)
+        return self._llama.tokenize(
+            result.prompt.encode("utf-8"), add_bos=not result.added_special, special=True
+        )
+
+    def label_scores(
+        self, messages: list[Message], labels: list[str], usage: Usage, prefill: str = ""
+    ) -> Scores:
+        """Evaluate the prompt (reusing the cached prefix) and read the next-token logits."""
+        import llama_cpp
+        import numpy as np
+
+        with self._lock:
+            llama = self._llama
+            tokens = self._prompt_tokens(messages)
+            if prefill:
+                tokens += llama.tokenize(prefill.encode("utf-8"), add_bos=False, special=False)
+            if len(tokens) >= llama.n_ctx():
+                raise LLMUnavailable(f"The prompt ({len(tokens)} tokens) exceeds n_ctx.")
+            reuse = min(common_prefix(llama.input_ids[: llama.n_tokens], tokens), len(tokens) - 1)
+            llama.n_tokens = reuse
+            llama.eval(tokens[reuse:])
+            usage.add(prompt=len(tokens) - reuse, cached=reuse)
+            logits = np.ctypeslib.as_array(
+                llama_cpp.llama_get_logits_ith(llama._ctx.ctx, -1), shape=(llama.n_vocab(),)
+            ).astype(np.float64)
+            logits -= logits.max()
+            logprobs = logits - math.log(float(np.exp(logits).sum()))
+            found: dict[str, float] = {}
+            for label in labels:
+                for variant in {label, label.capitalize(), f" {label}", f" {label.capitalize()}"}:
+                    ids = llama.tokenize(variant.encode("utf-8"), add_bos=False, special=False)
+                    if len(ids) == 1:
+                        value = float(logprobs[ids[0]])
+                        found[label] = float(np.logaddexp(found.get(label, -math.inf), value))
+            return Scores.from_logprobs(found, labels, "logits")
 
     def stream(self, messages: list[Message], max_tokens: int, usage: Usage) -> Iterator[str]:
         with self._lock:
             completion = 0
+            prompt = self._prompt_tokens(messages)
+            cached = min(
+                common_prefix(self._llama.input_ids[: self._llama.n_tokens], prompt),
+                len(prompt) - 1,
+            )
             parts = self._llama.create_chat_completion(
                 messages=messages,  # type: ignore[arg-type]
                 stream=True,
@@ -63,8 +181,7 @@ class LocalChat:
                 if delta:
                     completion += 1
                     yield delta
-            usage.completion_tokens = completion
-            usage.prompt_tokens = max(self._llama.n_tokens - completion, 0)
+            usage.add(prompt=len(prompt) - cached, completion=completion, cached=cached)
 
 
 class OpenAIChat:
@@ -83,6 +200,7 @@ class OpenAIChat:
             timeout=settings.llm_timeout,
             max_retries=settings.llm_max_retries,
         )
+        self._logprobs = True  # until the server says it has none
 
     def stream(self, messages: list[Message], max_tokens: int, usage: Usage) -> Iterator[str]:
         try:
@@ -95,17 +213,69 @@ class OpenAIChat:
                 stream_options={"include_usage": True},
             )
             completion = 0
+            reported = None
             for chunk in response:
                 if chunk.usage is not None:
-                    usage.prompt_tokens = chunk.usage.prompt_tokens
-                    usage.completion_tokens = chunk.usage.completion_tokens
+                    reported = chunk.usage
                 if chunk.choices and chunk.choices[0].delta.content:
                     completion += 1
                     yield chunk.choices[0].delta.content
-            if usage.completion_tokens is None:
-                usage.completion_tokens = completion
+            if reported is not None:
+                usage.add(prompt=reported.prompt_tokens, completion=reported.completion_tokens)
+            else:
+                usage.add(completion=completion)
         except Exception as exc:
-            raise self._explain(exc) from exc
+            raise self._explain(exc) from None
+
+    def label_scores(
+        self, messages: list[Message], labels: list[str], usage: Usage, prefill: str = ""
+    ) -> Scores | None:
+        """One reply token with its top log-probabilities; the text rule if the server has none.
+
+        A reply cannot be prefilled through the chat API: with `prefill`, None."""
+        if prefill:
+            return None
+        try:
+            if self._logprobs:
+                try:
+                    response = self._create(messages, 1, logprobs=True, top_logprobs=20)
+                except Exception as exc:  # a server that refuses logprobs: use the text rule
+                    if not _refuses_logprobs(exc):
+                        raise
+                    self._logprobs = False
+                    response = self._create(messages, 4)
+            else:
+                response = self._create(messages, 4)
+        except Exception as exc:
+            raise self._explain(exc) from None
+        if response.usage is not None:
+            usage.add(
+                prompt=response.usage.prompt_tokens, completion=response.usage.completion_tokens
+            )
+        choice = response.choices[0] if response.choices else None
+        if choice is None:
+            raise LLMUnavailable(f"The LLM server at {self.url} returned no choices.")
+        content = choice.logprobs.content if choice.logprobs is not None else None
+        if content:
+            found: dict[str, float] = {}
+            for top in content[0].top_logprobs or []:
+                key = label_key(top.token)
+                if key in labels:
+                    found[key] = float(
+                        math.log(math.exp(found.get(key, -math.inf)) + math.exp(top.logprob))
+                    )
+            if found:
+                return Scores.from_logprobs(found, labels, "logprobs")
+        return Scores.from_text(choice.message.content or "", labels)
+
+    def _create(self, messages: list[Message], max_tokens: int, **extra: Any) -> Any:
+        return self._client.chat.completions.create(
+            model=self.model,
+            messages=messages,  # type: ignore[arg-type]
+            temperature=0.0,
+            max_tokens=max_tokens,
+            **extra,
+        )
 
     def _explain(self, exc: Exception) -> Exception:
         import openai
@@ -125,6 +295,12 @@ class OpenAIChat:
                 f"The LLM server at {self.url} answered {exc.status_code}: {exc.message}"
             )
         return exc
+
+
+def _refuses_logprobs(exc: Exception) -> bool:
+    import openai
+
+    return isinstance(exc, openai.BadRequestError) and "logprob" in str(exc).lower()
 
 
 def build_chat_model(settings: Settings) -> ChatModel:

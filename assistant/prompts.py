@@ -22,6 +22,8 @@ class Prompt:
     version: int
     system: str
     user: str
+    prefill: str = ""  # the start of the reply, where a backend can put it (selection)
+    reply: str = ""  # an assistant turn a follow-up prompt puts before its `user` (phrasing)
 
     @property
     def label(self) -> str:
@@ -33,6 +35,14 @@ class Prompt:
             {"role": "user", "content": self.user.format(**values)},
         ]
 
+    def follow_up(self, conversation: list[dict[str, str]], **values: str) -> list[dict[str, str]]:
+        """The conversation, then this prompt's `reply` (as the assistant) and `user` turn."""
+        return [
+            *conversation,
+            {"role": "assistant", "content": self.reply.format(**values)},
+            {"role": "user", "content": self.user.format(**values)},
+        ]
+
 
 @lru_cache(maxsize=16)
 def load_prompt(name: str, folder: Path = PROMPTS_DIR) -> Prompt:
@@ -40,4 +50,11 @@ def load_prompt(name: str, folder: Path = PROMPTS_DIR) -> Prompt:
     if not path.is_file():
         raise FileNotFoundError(f"no prompt named {name!r} in {folder}")
     data = tomllib.loads(path.read_text(encoding="utf-8"))
-    return Prompt(name=name, version=int(data["version"]), system=data["system"], user=data["user"])
+    return Prompt(
+        name=name,
+        version=int(data["version"]),
+        system=data["system"],
+        user=data["user"],
+        prefill=data.get("prefill", ""),
+        reply=data.get("reply", ""),
+    )

@@ -13,6 +13,8 @@ from typing import Literal
 from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from assistant.decision import Thresholds
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -89,7 +91,9 @@ class Settings(BaseSettings):
     openai_model: str = Field("gpt-4o-mini", description="Model name for the openai backend.")
     llm_timeout: float = Field(120.0, gt=0, description="Seconds to wait for the LLM server.")
     llm_max_retries: int = Field(2, ge=0, description="Retries on 429/5xx and dropped calls.")
-    max_answer_tokens: int = Field(200, ge=16, description="Cap on generated tokens.")
+    max_answer_tokens: int = Field(
+        120, ge=16, description="Cap on the tokens of the phrased answer."
+    )
     temperature: float = Field(0.0, ge=0, le=2, description="Sampling temperature.")
 
     # --- answering -------------------------------------------------------------
@@ -101,7 +105,36 @@ class Settings(BaseSettings):
         description="Abstain without asking the LLM when no chunk's cosine similarity "
         "to the question reaches this.",
     )
-    answer_prompt: str = Field("answer", description="Prompt file in prompts/ for answers.")
+    evidence_sentences: int = Field(
+        8, ge=1, le=9, description="Sentences of the top chunks the model chooses evidence from."
+    )
+    select_threshold: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="Answer only when the model's probability for its best sentence reaches "
+        "this (fitted on the eval's dev split).",
+    )
+    none_threshold: float = Field(
+        0.1,
+        ge=0,
+        le=1,
+        description="Abstain when the model's probability that no sentence answers exceeds "
+        "this (fitted on the eval's dev split).",
+    )
+    coverage_threshold: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="Answer only when this share of the question's names and numbers occurs "
+        "in the evidence.",
+    )
+    select_prompt: str = Field(
+        "select", description="Prompt file in prompts/ that asks which sentence answers."
+    )
+    phrase_prompt: str = Field(
+        "phrase", description="Prompt file in prompts/ that phrases the answer from the evidence."
+    )
     condense_prompt: str = Field(
         "condense", description="Prompt file in prompts/ that rewrites follow-ups."
     )
@@ -135,6 +168,10 @@ class Settings(BaseSettings):
         if self.local_model is not None and not self.local_model.is_file():
             raise ValueError(f"ASSISTANT_LOCAL_MODEL {self.local_model} is not a file")
         return self
+
+    @property
+    def thresholds(self) -> Thresholds:
+        return Thresholds(self.select_threshold, self.none_threshold, self.coverage_threshold)
 
     @property
     def resolved_llm_backend(self) -> Literal["local", "openai"]:

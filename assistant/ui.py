@@ -21,8 +21,8 @@ from assistant.offline import go_offline
 
 go_offline()
 
-from assistant.answer import Answer  # noqa: E402
-from assistant.core import Assistant  # noqa: E402
+from assistant.answer import Answer, Evidence  # noqa: E402
+from assistant.core import Assistant, Found  # noqa: E402
 from assistant.corpus import text_reader  # noqa: E402
 from assistant.errors import AssistantError, MissingExtra  # noqa: E402
 from assistant.ui_render import (  # noqa: E402
@@ -60,6 +60,8 @@ CSS = """
 .na-searched { font-size: .85em; color: var(--body-text-color-subdued); margin-bottom: .35em; }
 .na-error { color: var(--error-text-color, #b91c1c); }
 .na-meta { font-size: .75em; color: var(--body-text-color-subdued); margin-top: .5em; }
+.na-found { margin-bottom: .6em; font-size: .9em; }
+.na-found-quote { margin: .3em 0; padding-left: .6em; border-left: 3px solid var(--color-accent); }
 .na-sources { margin-top: .8em; padding-top: .4em;
   border-top: 1px solid var(--border-color-primary); }
 .na-sources-title { font-size: .8em; font-weight: 600; letter-spacing: .05em;
@@ -121,15 +123,19 @@ class ChatHandlers:
         history = list(history or [])
         yield [*shown, {"role": "assistant", "content": pending_html()}], history, True, None
         raw = ""
+        found: list[Evidence] = []
         answer: Answer | None = None
         try:
             for event in self.assistant.stream(question, history or None):
                 if isinstance(event, Answer):
                     answer = event
+                    continue
+                if isinstance(event, Found):
+                    found = list(event)
                 else:
                     raw += event
-                    reply = {"role": "assistant", "content": streaming_html(raw)}
-                    yield [*shown, reply], history, True, None
+                reply = {"role": "assistant", "content": streaming_html(raw, found)}
+                yield [*shown, reply], history, True, None
         except Exception as exc:  # every failure is shown; only bugs are logged in full
             if isinstance(exc, AssistantError):
                 log.info("question failed: %s", exc)

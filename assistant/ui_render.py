@@ -13,7 +13,7 @@ import html
 import re
 from collections.abc import Callable, Sequence
 
-from assistant.answer import Answer, Citation
+from assistant.answer import Answer, Citation, Evidence
 from assistant.errors import AssistantError
 
 Message = dict[str, str]
@@ -130,11 +130,27 @@ def answer_html(answer: Answer, read: ReadText) -> str:
     )
 
 
-def streaming_html(raw: str) -> str:
-    """The answer while the LLM writes it (markers not yet checked)."""
+def streaming_html(raw: str, found: Sequence[Evidence] = ()) -> str:
+    """The answer while the LLM writes it (not yet checked), under the evidence found."""
+    evidence = found_html(found)
     if not raw.strip():
-        return pending_html()
-    return f'<div class="na-answer na-streaming">{flow(raw.strip())}</div>'
+        return evidence or pending_html()
+    return evidence + f'<div class="na-answer na-streaming">{flow(raw.strip())}</div>'
+
+
+def found_html(found: Sequence[Evidence]) -> str:
+    """The chosen quotes, shown as soon as they are known (before the answer is phrased)."""
+    if not found:
+        return ""
+    quotes = "".join(
+        f'<div class="na-found-quote"><q>{flow(e.text)}</q> '
+        f'<span class="na-file">{escape(e.source)}</span></div>'
+        for e in found
+    )
+    return (
+        '<div class="na-found"><div class="na-sources-title">Found in the articles</div>'
+        f"{quotes}</div>"
+    )
 
 
 def pending_html() -> str:

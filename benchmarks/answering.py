@@ -51,7 +51,9 @@ def ask_measured(assistant: Assistant, question: str, fresh_cache: bool) -> dict
     answer = assistant.ask(question)
     timings, usage = answer.timings, answer.usage
     row = llm_counters(llama)
-    llm = timings.generation_s + timings.rewrite_s
+    # the LLM's time: rewriting, choosing evidence (from prompt-ready to evidence), phrasing
+    choosing = (timings.evidence_s or 0) - (timings.prompt_ready_s or timings.evidence_s or 0)
+    llm = timings.generation_s + timings.rewrite_s + choosing
     row.update(
         total=timings.total_s,
         llm=llm,
@@ -60,6 +62,7 @@ def ask_measured(assistant: Assistant, question: str, fresh_cache: bool) -> dict
         citations=timings.citations_s,
         ttft=(timings.first_token_s or 0) - (timings.prompt_ready_s or 0),
         prompt_tokens=usage.prompt_tokens or 0,
+        prompt_cached=usage.cached_tokens,
         completion_tokens=usage.completion_tokens or 0,
         answered=0.0 if answer.abstained else 1.0,
     )
@@ -72,7 +75,7 @@ def warm_and_llm(assistant: Assistant) -> list[Figure]:
     warm = [ask_measured(assistant, q, fresh_cache=False) for q in asked]
     cold_cache = [ask_measured(assistant, q, fresh_cache=True) for q in asked]
     share = sum(r["overhead"] for r in warm) / sum(r["total"] for r in warm)
-    reused = [r["prompt_tokens"] - r["prompt_evaluated"] for r in warm]
+    reused = [r["prompt_cached"] for r in warm]
     prompt_speed = sum(r["prompt_evaluated"] for r in warm) / sum(r["prompt_ms"] for r in warm)
     gen_speed = sum(r["generated"] for r in warm) / max(sum(r["gen_ms"] for r in warm), 1e-9)
     return [

@@ -15,7 +15,7 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
@@ -88,6 +88,7 @@ class ItemResult(BaseModel):
     cited_sources: list[str]
     facts_expected: int
     facts_found: int
+    facts_supported: int = 0  # found facts that a cited quote also contains
     missing_facts: list[str] = []
     sources_expected: int
     sources_cited: int  # expected files that were cited
@@ -100,8 +101,10 @@ class ItemResult(BaseModel):
     retrieved_sources: list[str] = []
     total_s: float
     first_token_s: float | None = None
+    evidence_s: float | None = None  # when the decision and the chosen quotes were known
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
+    decision: dict[str, Any] | None = None  # the answer-or-abstain signals and margin
 
     @property
     def ok(self) -> bool:
@@ -124,6 +127,7 @@ METRICS: tuple[Metric, ...] = (
     Metric("fact_recall", "fact recall", "rate", "higher", "n_answerable"),
     Metric("source_recall", "source recall", "rate", "higher", "n_answerable"),
     Metric("citation_precision", "citation precision", "rate", "higher", "n_citations"),
+    Metric("fact_supported", "fact supported by a cited quote", "rate", "higher", "n_facts_found"),
     Metric("quote_validity", "quote validity", "rate", "higher", "n_citations"),
     Metric("abstention_rate", "abstention rate", "rate", "higher", "n_not_answerable"),
     Metric("unanswerable_abstained", "unanswerable abstained", "rate", "higher", "n_unanswerable"),
@@ -133,13 +137,14 @@ METRICS: tuple[Metric, ...] = (
     Metric("mrr", "retrieval MRR", "score", "higher", "n_answerable"),
     Metric("latency_median_s", "latency median", "seconds", "lower", "n_items"),
     Metric("latency_p95_s", "latency p95", "seconds", "lower", "n_items"),
+    Metric("evidence_median_s", "time to evidence median", "seconds", "lower", "n_items"),
     Metric("first_token_median_s", "first token median", "seconds", "lower", "n_items"),
     Metric("prompt_tokens_mean", "prompt tokens mean", "tokens", None, "n_items"),
     Metric("completion_tokens_mean", "completion tokens mean", "tokens", None, "n_items"),
 )
 COUNTS = (
     "n_items", "n_answerable", "n_not_answerable", "n_unanswerable", "n_false_premise",
-    "n_citations",
+    "n_citations", "n_facts_found",
 )  # fmt: skip
 
 
@@ -157,6 +162,16 @@ def found_facts(text: str, facts: Sequence[Sequence[str]]) -> list[bool]:
     """For each fact: is any of its phrasings a substring of the normalized answer?"""
     haystack = answer_for_matching(text)
     return [any(normalize(p) in haystack for p in phrasings) for phrasings in facts]
+
+
+def supported_facts(text: str, facts: Sequence[Sequence[str]], quotes: Sequence[str]) -> list[bool]:
+    """For each fact the answer states: does one of its cited quotes contain it too?"""
+    stated = found_facts(text, facts)
+    haystacks = [answer_for_matching(q) for q in quotes]
+    return [
+        ok and any(normalize(p) in h for p in phrasings for h in haystacks)
+        for ok, phrasings in zip(stated, facts, strict=True)
+    ]
 
 
 def rejects_premise(text: str, valid_citations: int) -> bool:
@@ -220,6 +235,9 @@ def score_item(
         cited_sources=cited,
         facts_expected=len(question.facts),
         facts_found=sum(found),
+        facts_supported=sum(
+            supported_facts(answer.text, question.facts, [c.quote for c in answer.citations])
+        ),
         missing_facts=[f[0] for f, ok in zip(question.facts, found, strict=True) if not ok],
         sources_expected=len(expected),
         sources_cited=len(set(cited) & set(expected)),
@@ -232,8 +250,10 @@ def score_item(
         retrieved_sources=list(retrieved[: max(HIT_KS)]) if question.answerable else [],
         total_s=answer.timings.total_s,
         first_token_s=answer.timings.first_token_s,
+        evidence_s=answer.timings.evidence_s,
         prompt_tokens=answer.usage.prompt_tokens,
         completion_tokens=answer.usage.completion_tokens,
+        decision=answer.decision.model_dump() if answer.decision else None,
     )
 
 
@@ -254,11 +274,15 @@ def summarize(items: Sequence[ItemResult]) -> Summary:
         "n_unanswerable": len(unanswerable),
         "n_false_premise": len(premises),
         "n_citations": citations,
+        "n_facts_found": sum(i.facts_found for i in answerable),
         "fact_recall": mean([i.facts_found / i.facts_expected for i in scored]),
         "source_recall": mean(
             [i.sources_cited / i.sources_expected for i in answerable if i.sources_expected]
         ),
         "citation_precision": rate(sum(i.citations_on_expected for i in answerable), on_answerable),
+        "fact_supported": rate(
+            sum(i.facts_supported for i in answerable), sum(i.facts_found for i in answerable)
+        ),
         "quote_validity": rate(citations - sum(i.invalid_quotes for i in items), citations),
         "abstention_rate": rate(sum(bool(i.abstention_correct) for i in others), len(others)),
         "unanswerable_abstained": rate(
@@ -275,6 +299,9 @@ def summarize(items: Sequence[ItemResult]) -> Summary:
     totals = [i.total_s for i in items]
     summary["latency_median_s"] = percentile(totals, 50)
     summary["latency_p95_s"] = percentile(totals, 95)
+    summary["evidence_median_s"] = percentile(
+        [i.evidence_s for i in items if i.evidence_s is not None], 50
+    )
     summary["first_token_median_s"] = percentile(
         [i.first_token_s for i in items if i.first_token_s is not None], 50
     )

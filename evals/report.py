@@ -9,6 +9,7 @@ on the items they share, so `--only` and `--split` runs compare like with like.
 from __future__ import annotations
 
 import json
+import tomllib
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -18,7 +19,6 @@ from assistant.errors import AssistantError
 from evals.metrics import METRICS, ItemResult, Metric, Summary, summarize
 
 SPLITS = ("all", "dev", "heldout")
-GATED = ("fact_recall", "abstention_rate", "false_refusal_rate")
 _BY_KEY = {m.key: m for m in METRICS}
 _EPSILON = 1e-9
 
@@ -158,39 +158,51 @@ def compare(items: Sequence[ItemResult], baseline: Baseline) -> Comparison:
     )
 
 
-def gate(summary: Summary, comparison: Comparison | None) -> Gate:
-    """Quote validity must be 100%; gated metrics may worsen by one question's worth at most."""
+def load_floors(path: Path, backend: str) -> dict[str, float]:
+    """The gate's floors (and ceilings, for lower-is-better metrics) for one backend."""
+    if not path.is_file():
+        return {}
+    try:
+        table_ = tomllib.loads(path.read_text(encoding="utf-8")).get(backend, {})
+    except tomllib.TOMLDecodeError as exc:
+        raise AssistantError(f"cannot read the gate floors {path}: {exc}") from None
+    unknown = sorted(set(table_) - set(_BY_KEY))
+    if unknown:
+        raise AssistantError(f"{path} [{backend}]: unknown metrics {', '.join(unknown)}")
+    return {k: float(v) for k, v in table_.items()}
+
+
+def gate(summary: Summary, floors: dict[str, float], full_run: bool) -> Gate:
+    """Quote validity 100%, always; on a full run, every floor too (a crash fails the run).
+
+    Floors are absolute and sit a few points under what was measured, with the
+    margin set from how many items flip between two builds of llama.cpp (see
+    evals/README.md), so the gate holds on any CPU instead of replaying one.
+    """
     validity = summary["quote_validity"]
     checks = [
         Check(
             "quote_validity",
             validity is None or validity >= 1.0 - _EPSILON,
             f"quote validity {fmt(_BY_KEY['quote_validity'], validity)} (must be 100%)",
-        )
+        ),
     ]
-    if comparison is None:
-        return Gate(
-            all(c.passed for c in checks),
-            checks,
-            "no baseline found: gate checks quote validity only",
-        )
-    base, current = comparison.summaries["all"]
-    for key in GATED:
+    if not floors:
+        return Gate(all(c.passed for c in checks), checks, "no floors: quote validity only")
+    if not full_run:
+        note = "a subset run: floors apply to the full set only"
+        return Gate(all(c.passed for c in checks), checks, note)
+    for key, bound in floors.items():
         metric = _BY_KEY[key]
-        before, after, count = base[key], current[key], current[metric.denominator]
-        if before is None or after is None or not count:
-            checks.append(Check(key, True, f"{metric.label}: nothing to compare"))
+        value = summary[key]
+        if value is None:
+            checks.append(Check(key, False, f"{metric.label}: not measured"))
             continue
-        allowed = 1 / count
-        worse = (before - after) if metric.better == "higher" else (after - before)
-        passed = worse <= allowed + _EPSILON
+        higher = metric.better != "lower"
+        passed = value >= bound - _EPSILON if higher else value <= bound + _EPSILON
+        sign = ">=" if higher else "<="
         checks.append(
-            Check(
-                key,
-                passed,
-                f"{metric.label} {fmt(metric, before)} -> {fmt(metric, after)} "
-                f"({fmt_change(metric, before, after)}; allowed worsening {allowed * 100:.1f} pt)",
-            )
+            Check(key, passed, f"{metric.label} {fmt(metric, value)} ({sign} {fmt(metric, bound)})")
         )
     return Gate(all(c.passed for c in checks), checks)
 

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 HERE = Path(__file__).resolve().parent
 QUESTIONS = HERE / "questions.yaml"
 RESULTS = HERE / "results"
+FLOORS = HERE / "floors.toml"
 
 Message = dict[str, str]
 
@@ -117,6 +118,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--write-baseline", action="store_true", help="save this run as the baseline"
     )
+    parser.add_argument("--floors", type=Path, default=FLOORS, help="the gate's floors (TOML)")
     parser.add_argument("--no-gate", action="store_true", help="exit 0 even if the gate fails")
 
 
@@ -142,7 +144,9 @@ def run_eval(
     baseline_path = args.baseline or RESULTS / f"baseline-{backend}.json"
     baseline = report.load_baseline(baseline_path)
     comparison = report.compare(items, baseline) if baseline else None
-    result = report.gate(report.split_summaries(items)["all"], comparison)
+    full_run = not args.only and args.split == "all"
+    floors = report.load_floors(args.floors, backend)
+    result = report.gate(report.split_summaries(items)["all"], floors, full_run)
 
     print(report.item_table(items), end="\n\n")
     print(report.summary_table(report.split_summaries(items)), end="\n\n")
@@ -182,7 +186,7 @@ def run_meta(
         "created": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "backend": backend,
         "model": model,
-        "prompt": assistant.answer_prompt.label,
+        "prompt": assistant.prompt_label,
         "condense_prompt": assistant.condense_prompt.label,
         "questions": str(args.questions),
         "selection": {"only": list(args.only), "split": args.split, "items": len(items)},

@@ -12,9 +12,10 @@ import sys
 
 import pytest
 
-from assistant.answer import ABSTAIN_TEXT
-from assistant.core import Assistant
+from assistant.answer import ABSTAIN_TEXT, Answer, Evidence
+from assistant.core import Assistant, Found
 from assistant.errors import BadQuestion
+from assistant.llm import ChatModel
 
 HIROSHIMA_Q = "Where did Biden and Kishida meet a day before the G7 summit?"
 
@@ -39,7 +40,8 @@ def small_assistant(tmp_path_factory, small_gguf):  # noqa: ANN001, ANN201
 def test_answer_shape_and_verbatim_quotes(small_assistant: Assistant) -> None:
     answer = small_assistant.ask(HIROSHIMA_Q)
     assert answer.backend == "local" and answer.model.startswith("SmolLM2")
-    assert answer.prompt.startswith("answer@")
+    assert answer.prompt.startswith("select@") and "+phrase@" in answer.prompt
+    assert answer.evidence and answer.decision is not None
     assert answer.chunks and answer.chunks[0].source == "002_eb2b49479483de60.txt"
     assert answer.timings.total_s > 0 and answer.usage.completion_tokens
     for c in answer.citations:
@@ -67,11 +69,37 @@ def test_bad_questions_get_clear_errors(small_assistant: Assistant, question, me
         small_assistant.ask(question)
 
 
-def test_streaming_yields_text_then_the_answer(small_assistant: Assistant) -> None:
+def test_streaming_yields_evidence_then_text_then_the_answer(small_assistant: Assistant) -> None:
     events = list(small_assistant.stream("What did Japan and the US agree on chips?"))
     *pieces, final = events
-    assert pieces and all(isinstance(p, str) for p in pieces)
-    assert final.raw_text == "".join(pieces)
+    assert isinstance(final, Answer)
+    if final.abstained:
+        assert pieces == [ABSTAIN_TEXT]
+        return
+    found, *text = pieces
+    assert isinstance(found, Found) and found and all(isinstance(e, Evidence) for e in found)
+    assert text and all(isinstance(p, str) for p in text)
+    assert final.raw_text == "".join(text)
+    assert final.timings.evidence_s is not None and final.timings.first_token_s is not None
+    assert final.timings.evidence_s <= final.timings.first_token_s
+    cited = {(c.source, c.start) for c in final.citations}
+    assert cited <= {(e.source, e.start) for e in final.evidence}  # quotes are shown sentences
+
+
+class Recording:
+    """The real model, with a record of the prompts it was given."""
+
+    def __init__(self, chat: ChatModel) -> None:
+        self.chat, self.backend, self.model = chat, chat.backend, chat.model
+        self.prompts: list[list[dict[str, str]]] = []
+
+    def stream(self, messages, max_tokens, usage):  # noqa: ANN001, ANN201
+        self.prompts.append(messages)
+        return self.chat.stream(messages, max_tokens, usage)
+
+    def label_scores(self, messages, labels, usage, prefill=""):  # noqa: ANN001, ANN201
+        self.prompts.append(messages)
+        return self.chat.label_scores(messages, labels, usage, prefill)
 
 
 def test_follow_up_is_rewritten_with_the_conversation(small_assistant: Assistant) -> None:
@@ -79,9 +107,12 @@ def test_follow_up_is_rewritten_with_the_conversation(small_assistant: Assistant
         {"role": "user", "content": HIROSHIMA_Q},
         {"role": "assistant", "content": "They met in Hiroshima [1]."},
     ]
-    answer = small_assistant.ask("What did they agree on technology?", history=history)
+    recording = Recording(small_assistant.chat)
+    assistant = Assistant(small_assistant.settings, chat_model=recording)
+    answer = assistant.ask("What did they agree on technology?", history=history)
     assert answer.question == "What did they agree on technology?"
-    assert answer.standalone_question  # whatever the small model wrote, it is recorded
+    rewrite = recording.prompts[0][-1]["content"]  # the first call rewrites the follow-up
+    assert "They met in Hiroshima" in rewrite and HIROSHIMA_Q in rewrite
     assert answer.timings.rewrite_s > 0
 
 
@@ -107,17 +138,19 @@ def default_assistant(tmp_path_factory, model_cache):  # noqa: ANN001, ANN201
 def test_default_model_answers_with_a_checked_citation(default_assistant: Assistant) -> None:
     answer = default_assistant.ask(HIROSHIMA_Q)
     assert answer.model.startswith("qwen2.5-coder-1.5b")
-    assert not answer.abstained
-    assert "Hiroshima" in answer.text
-    assert "002_eb2b49479483de60.txt" in answer.sources
-    assert "[1]" in answer.text
+    assert not answer.abstained, answer.decision
+    assert "Hiroshima" in answer.text and "[1]" in answer.text
+    [citation] = [c for c in answer.citations if c.number == 1]
+    assert citation.source == "002_eb2b49479483de60.txt" and "Hiroshima" in citation.quote
+    assert answer.decision is not None and answer.decision.margin > 0
 
 
 @pytest.mark.slow
 def test_default_model_abstains_when_the_articles_do_not_say(default_assistant: Assistant) -> None:
     answer = default_assistant.ask("How many semiconductors did Japan export to China in 2023?")
-    assert answer.abstained, answer.raw_text
+    assert answer.abstained, answer.decision
     assert answer.text == ABSTAIN_TEXT and answer.citations == []
+    assert answer.decision is not None and not answer.decision.answer
 
 
 def test_python_function_and_cli_share_one_default(tmp_path, small_gguf) -> None:  # noqa: ANN001

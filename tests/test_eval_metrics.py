@@ -10,6 +10,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+import yaml
 
 from assistant.answer import ABSTAIN_TEXT, Answer, Citation, RetrievedChunk, Timings, Usage
 from assistant.errors import AssistantError
@@ -206,37 +207,48 @@ def baseline_of(items: list[ItemResult], tmp_path: Path, **meta: str) -> report.
     return loaded
 
 
-def test_no_baseline_checks_only_quote_validity(tmp_path: Path) -> None:
-    assert report.load_baseline(tmp_path / "missing.json") is None
-    result = report.gate(summarize(sample_items()), None)
+def test_no_floors_checks_only_quote_validity(tmp_path: Path) -> None:
+    assert report.load_floors(tmp_path / "missing.toml", "local") == {}
+    result = report.gate(summarize(sample_items()), {}, full_run=True)
     assert result.passed and [c.metric for c in result.checks] == ["quote_validity"]
-    assert "no baseline" in result.note
+    assert "no floors" in result.note
 
 
 def test_invalid_quote_fails_the_gate() -> None:
     items = sample_items()
     items[0] = items[0].model_copy(update={"invalid_quotes": 1})
-    assert not report.gate(summarize(items), None).passed
+    assert not report.gate(summarize(items), {}, full_run=True).passed
 
 
-def test_one_question_worth_of_drop_is_allowed(tmp_path: Path) -> None:
-    base = baseline_of(sample_items(), tmp_path)
+def test_floors_pass_at_the_floor_and_fail_below_it(tmp_path: Path) -> None:
+    floors_file = tmp_path / "floors.toml"
+    floors_file.write_text("[local]\nfact_recall = 0.6\nfalse_refusal_rate = 0.34\n")
+    floors = report.load_floors(floors_file, "local")
+    assert floors == {"fact_recall": 0.6, "false_refusal_rate": 0.34}
+    assert report.load_floors(floors_file, "openai") == {}
     items = sample_items()
-    items[0] = items[0].model_copy(update={"facts_found": 0})  # recall 2/3 -> 1/3: one item
-    result = report.gate(summarize(items), report.compare(items, base))
-    assert result.passed, report.gate_text(result)
-    items[2] = items[2].model_copy(update={"facts_found": 1})  # and half of another
-    assert not report.gate(summarize(items), report.compare(items, base)).passed
+    assert report.gate(summarize(items), floors, full_run=True).passed
+    items[0] = items[0].model_copy(update={"facts_found": 0})  # recall 2/3 -> 1/3
+    result = report.gate(summarize(items), floors, full_run=True)
+    assert [c.metric for c in result.checks if not c.passed] == ["fact_recall"]
+    # a subset run is not held to the full set's floors
+    assert report.gate(summarize(items), floors, full_run=False).passed
 
 
-def test_more_false_refusals_fail_the_gate(tmp_path: Path) -> None:
-    base = baseline_of(sample_items(), tmp_path)
+def test_more_false_refusals_fail_the_ceiling() -> None:
     items = sample_items()
     for n in (0, 2):
         items[n] = items[n].model_copy(update={"abstained": True})
-    result = report.gate(summarize(items), report.compare(items, base))
+    result = report.gate(summarize(items), {"false_refusal_rate": 0.34}, full_run=True)
     failed = [c.metric for c in result.checks if not c.passed]
     assert failed == ["false_refusal_rate"]
+
+
+def test_unknown_metric_in_floors_is_an_error(tmp_path: Path) -> None:
+    floors_file = tmp_path / "floors.toml"
+    floors_file.write_text("[local]\nfact_recal = 0.6\n")
+    with pytest.raises(AssistantError, match="fact_recal"):
+        report.load_floors(floors_file, "local")
 
 
 def test_subset_is_compared_with_the_same_items_of_the_baseline(tmp_path: Path) -> None:
@@ -247,7 +259,7 @@ def test_subset_is_compared_with_the_same_items_of_the_baseline(tmp_path: Path) 
     before, after = comparison.summaries["all"]
     assert comparison.compared == ["a", "u"] and before == after
     assert before["fact_recall"] == 1.0  # not the full baseline's 2/3
-    assert report.gate(summarize(subset), comparison).passed
+    assert report.gate(summarize(subset), {"fact_recall": 1.0}, full_run=True).passed
     assert "change" in report.comparison_table(comparison)
 
 
@@ -285,7 +297,7 @@ def test_bad_baseline_is_a_clear_error(tmp_path: Path) -> None:
 def test_reports_are_written(tmp_path: Path) -> None:
     items = sample_items()
     meta = {"backend": "local", "model": "m", "prompt": "answer@1", "created": "now"}
-    result = report.gate(summarize(items), None)
+    result = report.gate(summarize(items), {}, full_run=True)
     data = report.report_data(meta, items) | report.as_json(None, result)
     text = report.markdown(meta, items, None, result)
     paths = report.write_reports(tmp_path, "local-now", data, text)
@@ -372,7 +384,8 @@ def test_run_eval_writes_reports_and_fails_the_gate_on_a_drop(
     class Scripted(FakeAssistant):
         def __init__(self, settings: Any, progress: bool = False) -> None:
             super().__init__(tmp_path)
-            self.answer_prompt = self.condense_prompt = SimpleNamespace(label="answer@1")
+            self.condense_prompt = SimpleNamespace(label="condense@1")
+            self.prompt_label = "select@1+phrase@1"
             self.settings = settings
 
         def ask(self, question: str, history: list[dict[str, str]] | None = None) -> Answer:
@@ -380,13 +393,19 @@ def test_run_eval_writes_reports_and_fails_the_gate_on_a_drop(
 
     monkeypatch.setitem(sys.modules, "assistant.core", SimpleNamespace(Assistant=Scripted))
     baseline = tmp_path / "baseline-local.json"
-    argv = ["eval", "--only", "a01", "s002b", "--out", str(tmp_path), "--baseline", str(baseline)]
+    floors = tmp_path / "floors.toml"
+    floors.write_text("[local]\nfact_recall = 0.75\n")
+    questions = tmp_path / "questions.yaml"
+    chosen = [q for q in load_questions() if q.id in ("a01", "s002b")]
+    questions.write_text(yaml.safe_dump([q.model_dump() for q in chosen]))
+    argv = ["eval", "--questions", str(questions), "--out", str(tmp_path)]
+    argv += ["--baseline", str(baseline), "--floors", str(floors)]
 
     assert run_eval(build_parser().parse_args([*argv, "--write-baseline"]), settings_from) == 0
     assert "No baseline found" in capsys.readouterr().out
     assert (tmp_path / "latest-local.md").is_file() and baseline.is_file()
 
-    reply["text"] = "Somewhere."  # both facts lost: more than one question's worth
+    reply["text"] = "Somewhere."  # both facts lost: recall under its floor
     assert run_eval(build_parser().parse_args(argv), settings_from) == 1
     assert "gate: FAILED" in capsys.readouterr().out
     assert run_eval(build_parser().parse_args([*argv, "--no-gate"]), settings_from) == 0

@@ -91,3 +91,13 @@ def test_unknown_backend_setting_is_refused(make_settings) -> None:
 
     with pytest.raises(ValidationError):
         make_settings(llm_backend="carrier-pigeon")
+
+
+def test_label_scores_come_from_the_servers_logprobs(openai_server: str, make_settings) -> None:
+    chat = OpenAIChat(make_settings(openai_base_url=openai_server, openai_model="smollm2"))
+    usage = Usage()
+    messages = [{"role": "user", "content": "Is Paris in France? Answer yes or no."}]
+    scores = chat.label_scores(messages, ["yes", "no"], usage)
+    assert scores.how == "logprobs"
+    assert sum(scores.probs.values()) == pytest.approx(1.0)
+    assert usage.prompt_tokens and usage.calls == 1

@@ -23,6 +23,7 @@ import pytest
 from assistant.answer import ABSTAIN_TEXT, Answer, Citation, Usage
 from assistant.core import Assistant
 from assistant.errors import AssistantError, LLMUnavailable
+from assistant.llm import Scores
 from assistant.settings import Settings
 from tests.conftest import SEEDS, free_port
 
@@ -43,9 +44,10 @@ Update = tuple[list[Any], list[Any], bool, None]
 
 
 class ScriptedChat:
-    """Stands in for the LLM: answers, rewrites follow-ups, or fails, as a test says.
+    """Stands in for the LLM: picks evidence, phrases, rewrites follow-ups, or fails.
 
-    A marker "[@word]" in a scripted answer cites the first excerpt containing the word.
+    A marker "[@word]" in a scripted answer makes it pick the first sentence
+    containing the word; an answer without one picks "0" (no sentence answers).
     """
 
     backend = "scripted"
@@ -57,6 +59,17 @@ class ScriptedChat:
         self.error: Exception | None = None
         self.calls: list[list[dict[str, str]]] = []
 
+    def label_scores(
+        self, messages: list[dict[str, str]], labels: list[str], usage: Usage, prefill: str = ""
+    ) -> Scores:
+        self.calls.append(messages)
+        if self.error is not None:
+            raise self.error
+        sentences = re.findall(r"^(\d+)\. (.*)$", messages[-1]["content"], re.M)
+        word = re.search(r"\[@([^\]]+)\]", self.answer)
+        pick = next((n for n, text in sentences if word and word[1].lower() in text.lower()), "0")
+        return Scores({label: float(label == pick) for label in labels}, "scripted")
+
     def stream(
         self, messages: list[dict[str, str]], max_tokens: int, usage: Usage
     ) -> Iterator[str]:
@@ -64,20 +77,10 @@ class ScriptedChat:
         rewriting = messages[0]["content"].startswith("Rewrite")
         if self.error is not None and not rewriting:
             raise self.error
-        text = self.rewrite if rewriting else cite(self.answer, messages[-1]["content"])
+        text = self.rewrite if rewriting else re.sub(r"\s*\[@[^\]]+\]", "", self.answer)
         pieces = re.findall(r"\S+\s*", text)
         yield from pieces
-        usage.completion_tokens = len(pieces)
-
-
-def cite(answer: str, prompt: str) -> str:
-    excerpts = re.findall(r"^\[(\d+)\](.*)$", prompt, re.M)
-
-    def number(match: re.Match[str]) -> str:
-        found = [n for n, text in excerpts if match[1].lower() in text.lower()]
-        return f"[{found[0] if found else 1}]"
-
-    return re.sub(r"\[@([^\]]+)\]", number, answer)
+        usage.add(completion=len(pieces))
 
 
 def checked(answer: str) -> str:
@@ -141,7 +144,7 @@ def test_answer_streams_then_shows_checked_text_and_sources(
     assert shown[0] == ui_render.pending_html()
     streamed = [s for s in shown if "na-streaming" in s]
     assert len(streamed) > 3 and streamed[0].endswith(">Biden</div>")
-    assert "Hiroshima" in streamed[-1] and re.search(r"\[\d\]", streamed[-1])  # raw excerpt no.
+    assert "Hiroshima" in streamed[-1] and "na-found" in streamed[-1]  # the evidence, first
     assert all(busy for _, _, busy, _ in updates[:-1]) and updates[-1][2] is False
     assert all(pending is None for *_, pending in updates)  # taken at once
 
@@ -177,8 +180,8 @@ def test_follow_up_is_answered_in_context_and_the_search_shown(
 
     rewrite_call = next(c for c in chat.calls if c[0]["content"].startswith("Rewrite"))
     assert HIROSHIMA_Q in rewrite_call[-1]["content"] and FOLLOW_UP in rewrite_call[-1]["content"]
-    answer_call = chat.calls[-1]
-    assert f"Question: {REWRITTEN}" in answer_call[-1]["content"]
+    selection_call = chat.calls[-2]  # then the phrasing, a follow-up turn of it
+    assert f"Question: {REWRITTEN}" in selection_call[1]["content"]
 
     final = last_reply(updates)
     assert f"Searched for: <q>{REWRITTEN}</q>" in final

@@ -1,0 +1,117 @@
+"""Decide: answer or say "The articles don't say.", by a rule over measured signals.
+
+A 1.5B model's own wording is a poor judge of whether it knows the answer
+(it refused a quarter of plain questions when the answer prompt held the
+choice). Here the choice is code, reading signals that each measure one thing:
+
+- `selected`: the model's probability for its best sentence (label 1..N)
+  against "0 = none answers", read from its scores, not sampled;
+- `coverage`: the share of the question's names and numbers that occur in the
+  sentences shown (a question about "Osaka" when no evidence says Osaka is
+  asking about something the articles do not hold: a false premise or a gap);
+- `answer_type`: a question asking how many, how much, when or who needs the
+  chosen sentence to hold a number, a date or a name not already in the question.
+
+The thresholds are settings, fitted on the eval's dev split (`python -m
+evals.calibrate`), and every answer records the signals and the margin by
+which the deciding one cleared (or missed) its threshold.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from assistant.answer import Decision, Evidence
+from assistant.terms import DATE_LIKE, NUMBER_LIKE, fold, key_terms, missing_terms
+
+_ASKS_NUMBER = re.compile(
+    r"\bhow (?:many|much|large|big|long|far|old)\b|\bwhat (?:percentage|share|amount|number)\b|"
+    r"\bin percent\b|\bhow much money\b",
+    re.I,
+)
+_ASKS_MONEY = re.compile(
+    r"\bhow much (?:money|government subsidy|subsidy|funding|budget)\b|\bhow much did .* cost\b",
+    re.I,
+)
+_MONEY = re.compile(
+    r"[$€£¥]\s?\d|\b\d[\d,.]*\s*(?:million|billion|trillion)?\s*(?:yen|dollars?|euros?|won)\b|"
+    r"\b(?:million|billion|trillion)\b",
+    re.I,
+)
+_ASKS_DATE = re.compile(r"^\s*when\b|\bwhat (?:date|day|year|month)\b|\bon what date\b", re.I)
+_NOT_NAMES = frozenset(
+    ["east", "west", "north", "south", "asian", "asia", "europe", "european", "group", "seven",
+     "g7", "vice", "white", "house", "us", "uk", "eu", "japan", "china", "korea", "russia",
+     "netherlands", "pacific", "indo-pacific", "ocean", "sea", "strait"]
+)  # fmt: skip
+_ASKS_PERSON = re.compile(r"^\s*who\b|\bwhich (?:official|person|minister|leader)\b", re.I)
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    select: float  # lowest probability of the picked sentence that answers
+    none: float  # highest probability of "no sentence answers" that still answers
+    coverage: float  # lowest share of the question's names and numbers in the evidence
+
+
+def coverage(question: str, shown: Sequence[Evidence]) -> float:
+    """Share of the question's key terms found in the evidence shown to the model."""
+    terms = key_terms(question)
+    if not terms:
+        return 1.0
+    text = " ".join(s.text for s in shown)
+    return 1 - len(missing_terms(terms, text)) / len(terms)
+
+
+def answer_type_found(question: str, chosen: Sequence[Evidence]) -> bool:
+    """Does the chosen evidence hold the kind of thing the question asks for?"""
+    text = " ".join(s.text for s in chosen)
+    asked = set(key_terms(question))
+    if _ASKS_MONEY.search(question):
+        return _MONEY.search(text) is not None
+    if _ASKS_NUMBER.search(question):
+        numbers = {m.group().lower() for m in NUMBER_LIKE.finditer(text)}
+        return any(fold(n) not in asked for n in numbers)
+    if _ASKS_DATE.search(question):
+        return DATE_LIKE.search(text) is not None
+    if _ASKS_PERSON.search(question):  # a name that is neither asked about nor a place
+        return any(
+            t not in asked and t not in _NOT_NAMES and not t[0].isdigit() for t in key_terms(text)
+        )
+    return True
+
+
+def decide(
+    question: str,
+    shown: Sequence[Evidence],
+    chosen: Sequence[Evidence],
+    none: float,
+    thresholds: Thresholds,
+) -> Decision:
+    """Answer when the model picked a sentence confidently enough and the facts line up."""
+    selected = max((s.chosen for s in chosen), default=0.0)
+    covered = coverage(question, shown)
+    typed = answer_type_found(question, chosen) if chosen else False
+    signals = {
+        "selected": round(selected, 4),
+        "none": round(none, 4),
+        "coverage": round(covered, 4),
+        "answer_type": float(typed),
+        "relevance": round(max((s.relevance for s in chosen), default=0.0), 4),
+    }
+
+    def no(reason: str) -> Decision:
+        return Decision(answer=False, reason=reason, signals=signals, margin=margin)
+
+    margin = round(min(selected - thresholds.select, thresholds.none - none), 4)
+    if none > thresholds.none:
+        return no("the model says no sentence answers")
+    if not chosen or selected < thresholds.select:
+        return no("no sentence chosen with confidence")
+    if covered < thresholds.coverage:
+        return no("the evidence lacks names or numbers of the question")
+    if not typed:
+        return no("the chosen sentence lacks what the question asks for")
+    return Decision(answer=True, reason="evidence chosen", signals=signals, margin=margin)
