@@ -31,6 +31,14 @@ _ABSTAIN = re.compile(
     re.I,
 )
 _CLOSING = re.compile(r"[.!?]+[\"'”’)]*$")
+_MONTH = (
+    r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
+)
+# a calendar date the model added ("on May 19, 2023"): dropped when no quote carries it
+_DATE_PHRASE = re.compile(
+    rf",?\s*\b(?:on |in )?(?:{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s*\d{{4}})?|"
+    rf"\d{{1,2}}\s+{_MONTH}(?:\s+\d{{4}})?|{_MONTH}\s+\d{{4}}|\d{{4}}-\d{{2}}-\d{{2}})\b"
+)
 MIN_OVERLAP = 0.5  # a claim with no new names or numbers must share this much wording
 
 
@@ -61,6 +69,17 @@ def supports(claim: str, question: str, quote: str) -> bool:
     return bool(words) and len(words & content_words(fold(quote))) / len(words) >= MIN_OVERLAP
 
 
+def backed_by(
+    claim: str, question: str, chosen: Sequence[Evidence], shown: Sequence[Evidence]
+) -> list[Evidence]:
+    """The chosen sentence that carries the claim, else any other shown one (re-pointing)."""
+    for pool in (chosen, shown):
+        for evidence in pool:
+            if supports(claim, question, evidence.text):
+                return [evidence]
+    return []
+
+
 def claims_of(text: str) -> list[str]:
     """The answer's sentences, without any markers the model wrote."""
     text = text.strip()
@@ -78,10 +97,11 @@ def cite(
     dropped: list[str] = []
     if not is_abstention(phrased):
         for claim in claims_of(phrased):
-            # the chosen sentences first, then any other shown one (re-pointing)
-            backing = [e for e in chosen if supports(claim, question, e.text)][:1]
-            if not backing:
-                backing = [e for e in shown if supports(claim, question, e.text)][:1]
+            backing = backed_by(claim, question, chosen, shown)
+            if not backing and _DATE_PHRASE.search(claim):  # keep the claim, lose the date
+                trimmed = _DATE_PHRASE.sub("", claim)
+                backing = backed_by(trimmed, question, chosen, shown)
+                claim = trimmed if backing else claim
             if not backing:
                 dropped.append(claim)
                 continue

@@ -19,7 +19,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from assistant.errors import AssistantError
-from assistant.settings import Settings
+from assistant.settings import Settings, describe_errors
 
 
 def _flag_type(annotation: Any) -> tuple[Callable[[str], Any] | None, list[str] | None]:
@@ -175,10 +175,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
-        )
-        print(f"error: invalid settings: {problems}", file=sys.stderr)
+        print(f"error: invalid settings: {describe_errors(exc)}", file=sys.stderr)
         return 2
     except FileNotFoundError as exc:
         print(f"error: {exc}", file=sys.stderr)

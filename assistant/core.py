@@ -29,7 +29,7 @@ from assistant.phrasing import Phraser  # noqa: E402
 from assistant.prompts import load_prompt  # noqa: E402
 from assistant.retrieval import HybridRetriever  # noqa: E402
 from assistant.selection import LLMSelector, Selection, Selector  # noqa: E402
-from assistant.settings import Settings  # noqa: E402
+from assistant.settings import Settings, load_settings  # noqa: E402
 from assistant.store import ArticleStore  # noqa: E402
 
 HISTORY_TURNS = 3
@@ -51,7 +51,7 @@ class Assistant:
         selector: Selector | None = None,
         progress: bool = False,
     ) -> None:
-        self.settings = settings or Settings()
+        self.settings = settings or load_settings()
         self.embedder = build_embedder(self.settings)
         self.count_tokens = token_counter(self.settings)
         self.store = ArticleStore(self.settings, fingerprint(self.settings))
@@ -131,7 +131,8 @@ class Assistant:
             timings.prompt_ready_s = time.perf_counter() - began
             selection = self.selector.select(standalone, shown, usage)
             shown = selection.shown
-            decision = decide(standalone, shown, selection.chosen, selection.none, s.thresholds)
+            retrieved = [c.text for c in chunks]
+            decision = decide(standalone, retrieved, selection.chosen, selection.none, s.thresholds)
         else:
             decision = Decision(
                 answer=False,

@@ -79,6 +79,9 @@ def text_reader(root: Path) -> Callable[[str], str | None]:
 
 def read_article(path: Path, root: Path) -> Article:
     source = path.relative_to(root).as_posix()
+    real = path.resolve()
+    if not real.is_relative_to(root.resolve()):  # a link out of the folder: not an article
+        raise UnreadableArticle("a link to a file outside the article folder")
     try:
         size = path.stat().st_size
         if size > MAX_ARTICLE_BYTES:

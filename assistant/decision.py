@@ -40,6 +40,18 @@ _MONEY = re.compile(
     r"\b(?:million|billion|trillion)\b",
     re.I,
 )
+_COUNT = re.compile(  # a count: "24", "1,200", "two" (not "7th" or "2-nanometer")
+    r"\b(?:\d[\d,.]*|two|three|four|five|six|seven|eight|nine|ten|dozens?|hundreds?|"
+    r"thousands?|millions?)\b(?!-)",
+    re.I,
+)
+# "how many Japanese astronauts will ...": the head noun is the word before the verb
+_HOW_MANY = re.compile(
+    r"\bhow many (?:[A-Za-z-]+ ){0,2}?([A-Za-z-]+)"
+    r"(?= (?:did|do|does|will|would|are|were|is|was|have|has|had|can|could|must)\b|\W*$)",
+    re.I,
+)
+_HOW_MANY_FIRST = re.compile(r"\bhow many ([A-Za-z-]+)", re.I)
 _ASKS_DATE = re.compile(r"^\s*when\b|\bwhat (?:date|day|year|month)\b|\bon what date\b", re.I)
 _NOT_NAMES = frozenset(
     ["east", "west", "north", "south", "asian", "asia", "europe", "european", "group", "seven",
@@ -56,13 +68,12 @@ class Thresholds:
     coverage: float  # lowest share of the question's names and numbers in the evidence
 
 
-def coverage(question: str, shown: Sequence[Evidence]) -> float:
-    """Share of the question's key terms found in the evidence shown to the model."""
+def coverage(question: str, texts: Sequence[str]) -> float:
+    """Share of the question's key terms found in the retrieved text."""
     terms = key_terms(question)
     if not terms:
         return 1.0
-    text = " ".join(s.text for s in shown)
-    return 1 - len(missing_terms(terms, text)) / len(terms)
+    return 1 - len(missing_terms(terms, " ".join(texts))) / len(terms)
 
 
 def answer_type_found(question: str, chosen: Sequence[Evidence]) -> bool:
@@ -71,6 +82,14 @@ def answer_type_found(question: str, chosen: Sequence[Evidence]) -> bool:
     asked = set(key_terms(question))
     if _ASKS_MONEY.search(question):
         return _MONEY.search(text) is not None
+    counted = _HOW_MANY.search(question) or _HOW_MANY_FIRST.search(question)
+    if counted:  # "how many Patriot missiles": a number within a few words of "missiles"
+        stems = {w[:5].lower() for w in counted.group(1).split() if len(w) > 2}
+        return any(
+            {w[:5].lower() for w in re.findall(r"[A-Za-z]+", text[m.end() :])[:3]} & stems
+            for m in _COUNT.finditer(text)
+            if fold(m.group()) not in asked
+        )
     if _ASKS_NUMBER.search(question):
         numbers = {m.group().lower() for m in NUMBER_LIKE.finditer(text)}
         return any(fold(n) not in asked for n in numbers)
@@ -85,14 +104,14 @@ def answer_type_found(question: str, chosen: Sequence[Evidence]) -> bool:
 
 def decide(
     question: str,
-    shown: Sequence[Evidence],
+    retrieved: Sequence[str],
     chosen: Sequence[Evidence],
     none: float,
     thresholds: Thresholds,
 ) -> Decision:
     """Answer when the model picked a sentence confidently enough and the facts line up."""
     selected = max((s.chosen for s in chosen), default=0.0)
-    covered = coverage(question, shown)
+    covered = coverage(question, retrieved)
     typed = answer_type_found(question, chosen) if chosen else False
     signals = {
         "selected": round(selected, 4),

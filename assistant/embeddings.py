@@ -46,7 +46,7 @@ def build_embedder(settings: Settings) -> BaseEmbedding:
             raise MissingExtra("OpenAI embeddings", "openai") from None
         return OpenAIEmbedding(
             model=model,
-            api_key=settings.openai_api_key,
+            api_key=settings.api_key,
             api_base=settings.openai_base_url,
             timeout=settings.llm_timeout,
             max_retries=settings.llm_max_retries,

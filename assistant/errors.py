@@ -15,6 +15,10 @@ class BadQuestion(AssistantError):
     """The question is empty, too long or otherwise unusable."""
 
 
+class BadSettings(AssistantError):
+    """A setting (environment variable, .env line or flag) has an invalid value."""
+
+
 class LLMUnavailable(AssistantError):
     """The LLM server could not be reached, timed out or refused the request."""
 

@@ -195,7 +195,7 @@ class OpenAIChat:
         self.url = settings.openai_base_url or "https://api.openai.com/v1"
         self.timeout = settings.llm_timeout
         self._client = openai.OpenAI(
-            api_key=settings.openai_api_key or "not-needed",  # local servers ignore it
+            api_key=settings.api_key or "not-needed",  # local servers ignore it
             base_url=settings.openai_base_url,
             timeout=settings.llm_timeout,
             max_retries=settings.llm_max_retries,
@@ -294,13 +294,17 @@ class OpenAIChat:
             return LLMUnavailable(
                 f"The LLM server at {self.url} answered {exc.status_code}: {exc.message}"
             )
+        if isinstance(exc, openai.APIResponseValidationError | ValueError):  # JSONDecodeError too
+            return LLMUnavailable(
+                f"The LLM server at {self.url} sent a reply that is not OpenAI-compatible JSON."
+            )
         return exc
 
 
 def _refuses_logprobs(exc: Exception) -> bool:
     import openai
 
-    return isinstance(exc, openai.BadRequestError) and "logprob" in str(exc).lower()
+    return isinstance(exc, openai.APIStatusError) and "logprob" in str(exc).lower()
 
 
 def build_chat_model(settings: Settings) -> ChatModel:

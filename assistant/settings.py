@@ -10,7 +10,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, field_validator, model_validator
+from pydantic import (
+    AliasChoices,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from assistant.decision import Thresholds
@@ -78,7 +85,7 @@ class Settings(BaseSettings):
     )
     n_ctx: int = Field(4096, ge=512, description="Context window of the local model.")
     n_threads: int | None = Field(None, description="CPU threads for the local model.")
-    openai_api_key: str | None = Field(
+    openai_api_key: SecretStr | None = Field(
         None,
         validation_alias=AliasChoices("ASSISTANT_OPENAI_API_KEY", "OPENAI_API_KEY"),
         description="API key for the openai backend (env OPENAI_API_KEY).",
@@ -109,14 +116,14 @@ class Settings(BaseSettings):
         8, ge=1, le=9, description="Sentences of the top chunks the model chooses evidence from."
     )
     select_threshold: float = Field(
-        0.5,
+        0.0,
         ge=0,
         le=1,
         description="Answer only when the model's probability for its best sentence reaches "
         "this (fitted on the eval's dev split).",
     )
     none_threshold: float = Field(
-        0.1,
+        0.125,
         ge=0,
         le=1,
         description="Abstain when the model's probability that no sentence answers exceeds "
@@ -170,6 +177,11 @@ class Settings(BaseSettings):
         return self
 
     @property
+    def api_key(self) -> str | None:
+        """The API key itself (everywhere else it prints as **********)."""
+        return self.openai_api_key.get_secret_value() if self.openai_api_key else None
+
+    @property
     def thresholds(self) -> Thresholds:
         return Thresholds(self.select_threshold, self.none_threshold, self.coverage_threshold)
 
@@ -178,3 +190,20 @@ class Settings(BaseSettings):
         if self.llm_backend != "auto":
             return self.llm_backend
         return "openai" if (self.openai_api_key or self.openai_base_url) else "local"
+
+
+def describe_errors(exc: ValidationError) -> str:
+    """What is wrong with the settings, without the values given (a key stays secret)."""
+    return "; ".join(
+        f"{'.'.join(str(p) for p in e['loc']) or 'settings'}: {e['msg']}" for e in exc.errors()
+    )
+
+
+def load_settings() -> Settings:
+    """Settings from the environment, or a `BadSettings` error that names what is wrong."""
+    from assistant.errors import BadSettings
+
+    try:
+        return Settings()
+    except ValidationError as exc:
+        raise BadSettings(f"invalid settings: {describe_errors(exc)}") from None

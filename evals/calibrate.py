@@ -20,6 +20,7 @@ from assistant.decision import Thresholds
 from evals.metrics import ItemResult
 
 GRID = [round(0.05 * i, 2) for i in range(0, 21)]
+NONE_GRID = [round(0.005 * i, 3) for i in range(1, 101)]  # finer: where the classes meet
 
 
 def answers(item: ItemResult, t: Thresholds) -> bool:
@@ -57,7 +58,7 @@ def fit(items: Sequence[ItemResult]) -> Thresholds:
     dev = [i for i in items if i.split == "dev"]
     best: tuple[float, float, Thresholds] | None = None
     for select in GRID:
-        for none in GRID[1:]:
+        for none in NONE_GRID:
             for cover in GRID:
                 t = Thresholds(select, none, cover)
                 answered, abstained = accuracy(dev, t)

@@ -84,6 +84,7 @@ class ItemResult(BaseModel):
     question: str
     standalone_question: str
     answer: str
+    raw_answer: str = ""  # what the model wrote, before the citation check
     abstained: bool
     cited_sources: list[str]
     facts_expected: int
@@ -231,6 +232,7 @@ def score_item(
         question=question.question,
         standalone_question=answer.standalone_question,
         answer=answer.text,
+        raw_answer=answer.raw_text,
         abstained=answer.abstained,
         cited_sources=cited,
         facts_expected=len(question.facts),

@@ -12,7 +12,7 @@ import sys
 
 import pytest
 
-from assistant.answer import ABSTAIN_TEXT, Answer, Evidence
+from assistant.answer import ABSTAIN_TEXT, Answer, Evidence, Usage
 from assistant.core import Assistant, Found
 from assistant.errors import BadQuestion
 from assistant.llm import ChatModel
@@ -171,3 +171,22 @@ def test_python_function_and_cli_share_one_default(tmp_path, small_gguf) -> None
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert "ok local local" in done.stdout
+
+
+def test_label_scores_read_the_logits_and_reuse_the_cached_prompt(
+    small_assistant: Assistant,
+) -> None:
+    chat = small_assistant.chat
+    messages = [
+        {"role": "system", "content": "You answer yes or no."},
+        {"role": "user", "content": "Sentences:\n1. Paris is in France.\nIs Paris in France?"},
+    ]
+    first, again = Usage(), Usage()
+    scores = chat.label_scores(messages, ["yes", "no"], first)
+    assert scores.how == "logits" and sum(scores.probs.values()) == pytest.approx(1.0)
+    assert first.prompt_tokens and first.prompt_tokens > 20
+    prefilled = chat.label_scores(messages, ["1", "2"], again, prefill="Sentence ")
+    assert prefilled.how == "logits" and prefilled.probs["1"] > prefilled.probs["2"]
+    # the whole prompt was cached: only the prefill's tokens were read
+    assert again.prompt_tokens is not None and again.prompt_tokens <= 3
+    assert again.cached_tokens >= first.prompt_tokens

@@ -102,3 +102,10 @@ def test_a_changed_file_is_caught_by_the_quote_check() -> None:
     checked = cite("They met in Hiroshima.", QUESTION, [TALKS], [TALKS])
     changed = {HIROSHIMA: "Everything was rewritten."}
     assert invalid_quotes(checked.citations, changed.get) == checked.citations
+
+
+def test_a_date_no_quote_carries_is_cut_and_the_rest_kept() -> None:
+    raw = "Biden and Kishida met in Hiroshima on May 19, 2023, a day before the G7 summit."
+    checked = cite(raw, QUESTION, [TALKS], [TALKS])
+    assert not checked.extractive
+    assert checked.text == "Biden and Kishida met in Hiroshima, a day before the G7 summit [1]."

@@ -61,3 +61,18 @@ def test_crlf_offsets_match_text_mode(tmp_path: Path) -> None:
     (tmp_path / "a.txt").write_bytes(b"Line one.\r\nLine two.\r\n")
     [article], _ = load_corpus(tmp_path)
     assert article.text == open(tmp_path / "a.txt", encoding="utf-8").read()
+
+
+def test_a_link_out_of_the_folder_is_skipped_and_one_inside_is_read(tmp_path: Path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("root:x:0:0:root:/root:/bin/bash\n")
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    (folder / "real.txt").write_text("A real article about chips.\n")
+    (folder / "passwd.txt").symlink_to(secret)
+    (folder / "alias.txt").symlink_to(folder / "real.txt")
+    articles, skipped = load_corpus(folder)
+    assert sorted(a.source for a in articles) == ["alias.txt", "real.txt"]
+    assert [(s.source, s.reason) for s in skipped] == [
+        ("passwd.txt", "a link to a file outside the article folder")
+    ]

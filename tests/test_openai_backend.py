@@ -101,3 +101,52 @@ def test_label_scores_come_from_the_servers_logprobs(openai_server: str, make_se
     assert scores.how == "logprobs"
     assert sum(scores.probs.values()) == pytest.approx(1.0)
     assert usage.prompt_tokens and usage.calls == 1
+
+
+@pytest.fixture(scope="module")
+def server_without_logprobs(small_gguf, tmp_path_factory) -> Iterator[str]:  # noqa: ANN001
+    """llama-cpp-python's server as it starts by default: it refuses logprobs."""
+    import sys
+
+    from tests.conftest import start_server
+
+    port = free_port()
+    log = tmp_path_factory.mktemp("plain-server") / "server.log"
+    cmd = [
+        sys.executable, "-m", "llama_cpp.server", "--model", str(small_gguf),
+        "--host", "127.0.0.1", "--port", str(port), "--model_alias", "smollm2",
+    ]  # fmt: skip
+    for address in start_server(cmd, port, log):
+        yield f"http://{address}/v1"
+
+
+def test_a_server_without_logprobs_falls_back_to_the_text_rule(
+    server_without_logprobs: str, make_settings
+) -> None:
+    chat = OpenAIChat(
+        make_settings(openai_base_url=server_without_logprobs, openai_model="smollm2")
+    )
+    messages = [{"role": "user", "content": "Reply with the single word yes."}]
+    scores = chat.label_scores(messages, ["yes", "no"], Usage())
+    assert scores.how == "text" and sorted(scores.probs.values()) in ([0.0, 1.0], [0.0, 0.0])
+    # and the whole pipeline still answers or abstains through it
+    settings = make_settings(openai_base_url=server_without_logprobs, openai_model="smollm2")
+    answer = Assistant(settings).ask("Where did Biden and Kishida meet before the G7 summit?")
+    assert answer.decision is not None and answer.prompt.startswith("select@")
+
+
+def test_the_api_key_is_in_no_error_repr_or_dump(tmp_path, monkeypatch) -> None:  # noqa: ANN001
+    from assistant.core import Assistant as Fresh
+    from assistant.errors import BadSettings
+    from assistant.settings import Settings
+
+    key = "sk-test-" + "x" * 24
+    monkeypatch.setenv("OPENAI_API_KEY", key)
+    monkeypatch.setenv("ASSISTANT_LOCAL_MODEL", str(tmp_path / "missing.gguf"))
+    with pytest.raises(BadSettings) as raised:
+        Fresh()
+    assert "ASSISTANT_LOCAL_MODEL" in str(raised.value) and key not in str(raised.value)
+    monkeypatch.delenv("ASSISTANT_LOCAL_MODEL")
+    settings = Settings()
+    assert settings.api_key == key
+    assert key not in repr(settings) and key not in settings.model_dump_json()
