@@ -205,6 +205,12 @@ def validate_question(question: Any, limit: int) -> str:
     if not isinstance(question, str):
         raise BadQuestion("The question must be text.")
     question = question.strip()
+    try:
+        question.encode("utf-8")
+    except UnicodeEncodeError:
+        raise BadQuestion(
+            "The question holds characters that are not valid text (broken UTF-8)."
+        ) from None
     if not question:
         raise BadQuestion("The question is empty: ask something about the articles.")
     if len(question) > limit:

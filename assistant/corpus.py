@@ -15,6 +15,8 @@ from pathlib import Path
 
 import yaml
 
+from assistant.errors import CorpusUnavailable
+
 ARTICLE_SUFFIXES = (".txt", ".md")
 MAX_ARTICLE_BYTES = 20 * 1024 * 1024
 
@@ -105,7 +107,10 @@ def read_article(path: Path, root: Path) -> Article:
 
 def load_corpus(folder: Path) -> tuple[list[Article], list[Skipped]]:
     if not folder.is_dir():
-        raise FileNotFoundError(f"article folder {folder} does not exist")
+        raise CorpusUnavailable(
+            f"The article folder {folder} does not exist: point --source-dir "
+            "(ASSISTANT_SOURCE_DIR) at a folder of .txt or .md articles."
+        )
     articles: list[Article] = []
     skipped: list[Skipped] = []
     for path in discover(folder):

@@ -19,6 +19,10 @@ class BadSettings(AssistantError):
     """A setting (environment variable, .env line or flag) has an invalid value."""
 
 
+class CorpusUnavailable(AssistantError, FileNotFoundError):
+    """The article folder does not exist (or a prompt file is missing)."""
+
+
 class LLMUnavailable(AssistantError):
     """The LLM server could not be reached, timed out or refused the request."""
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from assistant.answer import Usage
-from assistant.errors import LLMUnavailable, MissingExtra
+from assistant.errors import LLMUnavailable, MissingExtra, ModelFileError
 from assistant.settings import Settings
 
 Message = dict[str, str]
@@ -100,12 +100,17 @@ class LocalChat:
         self.model = model_path.name
         self.temperature = settings.temperature
         self._lock = threading.Lock()  # one llama.cpp context serves one request at a time
-        self._llama = Llama(
-            model_path=str(model_path),
-            n_ctx=settings.n_ctx,
-            n_threads=settings.n_threads or os.cpu_count() or 2,
-            verbose=False,
-        )
+        try:
+            self._llama = Llama(
+                model_path=str(model_path),
+                n_ctx=settings.n_ctx,
+                n_threads=settings.n_threads or os.cpu_count() or 2,
+                verbose=False,
+            )
+        except ValueError as exc:  # llama.cpp's "Failed to load model from file"
+            raise ModelFileError(
+                f"Cannot load {model_path}: it is not a complete GGUF model file ({exc})."
+            ) from None
         self._format: Any = None
 
     def _prompt_tokens(self, messages: list[Message]) -> list[int]:

@@ -190,3 +190,20 @@ def test_label_scores_read_the_logits_and_reuse_the_cached_prompt(
     # the whole prompt was cached: only the prefill's tokens were read
     assert again.prompt_tokens is not None and again.prompt_tokens <= 3
     assert again.cached_tokens >= first.prompt_tokens
+
+
+def test_broken_text_in_a_question_is_a_clear_error() -> None:
+    from assistant.core import validate_question
+
+    with pytest.raises(BadQuestion, match="not valid text"):
+        validate_question("Where did they meet?\udcff", 1000)
+
+
+def test_a_truncated_model_file_is_a_clear_error(tmp_path, make_settings) -> None:  # noqa: ANN001
+    from assistant.errors import ModelFileError
+    from assistant.llm import LocalChat
+
+    broken = tmp_path / "broken.gguf"
+    broken.write_bytes(b"GGUF" + b"\x00" * 64)
+    with pytest.raises(ModelFileError, match="not a complete GGUF"):
+        LocalChat(broken, make_settings())
