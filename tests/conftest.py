@@ -121,7 +121,7 @@ def openai_server(small_gguf: Path, tmp_path_factory: pytest.TempPathFactory) ->
     cmd = [
         sys.executable, "-m", "llama_cpp.server", "--model", str(small_gguf),
         "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "4096",
-        "--model_alias", "smollm2", "--logits_all", "true",
+        "--model_alias", "smollm2",
     ]  # fmt: skip
     for address in start_server(cmd, port, log):
         yield f"http://{address}/v1"

@@ -105,7 +105,7 @@ def test_label_scores_come_from_the_servers_logprobs(openai_server: str, make_se
 
 @pytest.fixture(scope="module")
 def server_without_logprobs(small_gguf, tmp_path_factory) -> Iterator[str]:  # noqa: ANN001
-    """llama-cpp-python's server as it starts by default: it refuses logprobs."""
+    """llama-cpp-python's server without logits for every token: it refuses logprobs."""
     import sys
 
     from tests.conftest import start_server
@@ -115,6 +115,7 @@ def server_without_logprobs(small_gguf, tmp_path_factory) -> Iterator[str]:  # n
     cmd = [
         sys.executable, "-m", "llama_cpp.server", "--model", str(small_gguf),
         "--host", "127.0.0.1", "--port", str(port), "--model_alias", "smollm2",
+        "--logits_all", "false",
     ]  # fmt: skip
     for address in start_server(cmd, port, log):
         yield f"http://{address}/v1"
@@ -123,14 +124,14 @@ def server_without_logprobs(small_gguf, tmp_path_factory) -> Iterator[str]:  # n
 def test_a_server_without_logprobs_falls_back_to_the_text_rule(
     server_without_logprobs: str, make_settings
 ) -> None:
-    chat = OpenAIChat(
-        make_settings(openai_base_url=server_without_logprobs, openai_model="smollm2")
+    settings = make_settings(
+        openai_base_url=server_without_logprobs, openai_model="smollm2", llm_max_retries=0
     )
+    chat = OpenAIChat(settings)
     messages = [{"role": "user", "content": "Reply with the single word yes."}]
     scores = chat.label_scores(messages, ["yes", "no"], Usage())
     assert scores.how == "text" and sorted(scores.probs.values()) in ([0.0, 1.0], [0.0, 0.0])
     # and the whole pipeline still answers or abstains through it
-    settings = make_settings(openai_base_url=server_without_logprobs, openai_model="smollm2")
     answer = Assistant(settings).ask("Where did Biden and Kishida meet before the G7 summit?")
     assert answer.decision is not None and answer.prompt.startswith("select@")
 
