@@ -219,12 +219,18 @@ class OpenAIChat:
             )
             completion = 0
             reported = None
+            if isinstance(response, str | bytes):  # a body that is no event stream
+                raise ValueError("not an event stream")
+            chunks = 0
             for chunk in response:
+                chunks += 1
                 if chunk.usage is not None:
                     reported = chunk.usage
                 if chunk.choices and chunk.choices[0].delta.content:
                     completion += 1
                     yield chunk.choices[0].delta.content
+            if not chunks:  # a real server sends at least the role and a finish reason
+                raise ValueError("an empty event stream")
             if reported is not None:
                 usage.add(prompt=reported.prompt_tokens, completion=reported.completion_tokens)
             else:
@@ -253,6 +259,8 @@ class OpenAIChat:
                 response = self._create(messages, 4)
         except Exception as exc:
             raise self._explain(exc) from None
+        if not hasattr(response, "choices"):  # the client hands back a body it could not parse
+            raise self._explain(ValueError("not a chat completion"))
         if response.usage is not None:
             usage.add(
                 prompt=response.usage.prompt_tokens, completion=response.usage.completion_tokens

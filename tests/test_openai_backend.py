@@ -151,3 +151,36 @@ def test_the_api_key_is_in_no_error_repr_or_dump(tmp_path, monkeypatch) -> None:
     settings = Settings()
     assert settings.api_key == key
     assert key not in repr(settings) and key not in settings.model_dump_json()
+
+
+@pytest.fixture
+def html_server() -> Iterator[str]:
+    """A server that answers every request 200 with an HTML page (a proxy's error page)."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Page(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802
+            body = b"<html><body>502 upstream gone</body></html>"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Page)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/v1"
+    server.shutdown()
+    thread.join()
+
+
+def test_a_reply_that_is_not_openai_json_is_a_clear_error(html_server: str, make_settings) -> None:
+    settings = make_settings(openai_base_url=html_server, llm_max_retries=0)
+    with pytest.raises(LLMUnavailable, match=f"The LLM server at {html_server}"):
+        OpenAIChat(settings).label_scores(MESSAGES, ["yes", "no"], Usage())
+    with pytest.raises(LLMUnavailable, match=f"The LLM server at {html_server}"):
+        list(OpenAIChat(settings).stream(MESSAGES, 8, Usage()))
