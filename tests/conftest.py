@@ -113,18 +113,22 @@ def start_server(cmd: list[str], port: int, log: Path, seconds: float = 60) -> I
             proc.kill()
 
 
+def llama_server(model: Path, log_dir: Path, *options: str) -> Iterator[str]:
+    """llama-cpp-python's OpenAI-compatible server on loopback; yields its /v1 URL."""
+    port = free_port()
+    cmd = [
+        sys.executable, "-m", "llama_cpp.server", "--model", str(model),
+        "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "4096",
+        "--model_alias", "smollm2", *options,
+    ]  # fmt: skip
+    for address in start_server(cmd, port, log_dir / "server.log"):
+        yield f"http://{address}/v1"
+
+
 @pytest.fixture(scope="session")
 def openai_server(small_gguf: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """llama-cpp-python's OpenAI-compatible server with SmolLM2, on loopback."""
-    port = free_port()
-    log = tmp_path_factory.mktemp("llama-server") / "server.log"
-    cmd = [
-        sys.executable, "-m", "llama_cpp.server", "--model", str(small_gguf),
-        "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "4096",
-        "--model_alias", "smollm2",
-    ]  # fmt: skip
-    for address in start_server(cmd, port, log):
-        yield f"http://{address}/v1"
+    """llama-cpp-python's OpenAI-compatible server with SmolLM2 (log-probabilities on)."""
+    yield from llama_server(small_gguf, tmp_path_factory.mktemp("llama-server"))
 
 
 @pytest.fixture(scope="session")

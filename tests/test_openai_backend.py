@@ -106,19 +106,10 @@ def test_label_scores_come_from_the_servers_logprobs(openai_server: str, make_se
 @pytest.fixture(scope="module")
 def server_without_logprobs(small_gguf, tmp_path_factory) -> Iterator[str]:  # noqa: ANN001
     """llama-cpp-python's server without logits for every token: it refuses logprobs."""
-    import sys
+    from tests.conftest import llama_server
 
-    from tests.conftest import start_server
-
-    port = free_port()
-    log = tmp_path_factory.mktemp("plain-server") / "server.log"
-    cmd = [
-        sys.executable, "-m", "llama_cpp.server", "--model", str(small_gguf),
-        "--host", "127.0.0.1", "--port", str(port), "--model_alias", "smollm2",
-        "--logits_all", "false",
-    ]  # fmt: skip
-    for address in start_server(cmd, port, log):
-        yield f"http://{address}/v1"
+    log_dir = tmp_path_factory.mktemp("plain-server")
+    yield from llama_server(small_gguf, log_dir, "--logits_all", "false")
 
 
 def test_a_server_without_logprobs_falls_back_to_the_text_rule(
