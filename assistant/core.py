@@ -16,7 +16,16 @@ from assistant.offline import go_offline
 
 go_offline()
 
-from assistant.answer import ABSTAIN_TEXT, Answer, Decision, Evidence, Timings, Usage  # noqa: E402
+from assistant.answer import (  # noqa: E402
+    ABSTAIN_TEXT,
+    Answer,
+    Citation,
+    Decision,
+    Evidence,
+    RetrievedChunk,
+    Timings,
+    Usage,
+)
 from assistant.citations import MARKER, cite  # noqa: E402
 from assistant.corpus import text_reader  # noqa: E402
 from assistant.decision import decide  # noqa: E402
@@ -141,7 +150,7 @@ class Assistant:
             )
         timings.evidence_s = time.perf_counter() - began
 
-        def answer(text: str, citations: list, raw: str, abstained: bool) -> Answer:  # noqa: ANN001
+        def answer(text: str, citations: list[Citation], raw: str, abstained: bool) -> Answer:
             timings.total_s = time.perf_counter() - began
             chat = self._chat
             return Answer(
@@ -174,7 +183,7 @@ class Assistant:
         timings.citations_s = time.perf_counter() - mark
         yield answer(checked.text, checked.citations, raw, False)
 
-    def gather(self, question: str, chunks: list) -> list[Evidence]:  # noqa: ANN001
+    def gather(self, question: str, chunks: list[RetrievedChunk]) -> list[Evidence]:
         """The retrieved chunks' sentences closest to the question, best first."""
         sentences = sentences_of(chunks, self.read_text)
         return rank_sentences(
