@@ -13,15 +13,14 @@ Markers the model wrote are ignored: the code attaches its own.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from assistant.answer import Citation, Evidence
 from assistant.chunking import split_sentences
+from assistant.corpus import ReadText
 from assistant.evidence import content_words
 from assistant.terms import fold, key_terms, missing_terms
-
-ReadText = Callable[[str], str | None]
 
 MARKER = re.compile(r"\s*\[(?:excerpts?\s*|sentences?\s*)?(\d+(?:\s*(?:,|and|-)\s*\d+)*)\]", re.I)
 _ABSTAIN = re.compile(

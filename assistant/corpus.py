@@ -62,7 +62,11 @@ def decode(data: bytes) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def text_reader(root: Path) -> Callable[[str], str | None]:
+# source -> the article's text as offsets see it, or None if it cannot be read
+ReadText = Callable[[str], str | None]
+
+
+def text_reader(root: Path) -> ReadText:
     """source -> the article's text as offsets see it, or None if it cannot be read."""
 
     folder = root.resolve()

@@ -20,8 +20,8 @@ from collections.abc import Callable, Sequence
 
 from assistant.answer import Evidence, RetrievedChunk
 from assistant.chunking import split_sentences
+from assistant.corpus import ReadText
 
-ReadText = Callable[[str], str | None]
 EmbedBatch = Callable[[list[str]], list[list[float]]]
 
 _OPENS_WITH_PRONOUN = re.compile(

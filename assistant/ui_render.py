@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from assistant.answer import Answer, Citation, Evidence
+from assistant.corpus import ReadText
 from assistant.errors import AssistantError
 
 Message = dict[str, str]
-ReadText = Callable[[str], str | None]
 
 CONTEXT_CHARS = 160  # shown either side of a quote
 MORE_CONTEXT_CHARS = 700  # inside "More context"
