@@ -112,6 +112,7 @@ class LocalChat:
                 f"Cannot load {model_path}: it is not a complete GGUF model file ({exc})."
             ) from None
         self._format: Any = None
+        self._labels: dict[str, list[int]] = {}
 
     def _prompt_tokens(self, messages: list[Message]) -> list[int]:
         """The chat prompt as tokens, exactly as `create_chat_completion` renders it."""
@@ -133,6 +134,17 @@ class LocalChat:
         return self._llama.tokenize(
             result.prompt.encode("utf-8"), add_bos=not result.added_special, special=True
         )
+
+    def _label_tokens(self, label: str) -> list[int]:
+        """The single tokens that spell a label ("yes", "Yes", " yes", " Yes"), found once."""
+        if label not in self._labels:
+            variants = {label, label.capitalize(), f" {label}", f" {label.capitalize()}"}
+            spelled = [
+                self._llama.tokenize(v.encode("utf-8"), add_bos=False, special=False)
+                for v in variants
+            ]
+            self._labels[label] = sorted({ids[0] for ids in spelled if len(ids) == 1})
+        return self._labels[label]
 
     def label_scores(
         self, messages: list[Message], labels: list[str], usage: Usage, prefill: str = ""
@@ -159,11 +171,9 @@ class LocalChat:
             logprobs = logits - math.log(float(np.exp(logits).sum()))
             found: dict[str, float] = {}
             for label in labels:
-                for variant in {label, label.capitalize(), f" {label}", f" {label.capitalize()}"}:
-                    ids = llama.tokenize(variant.encode("utf-8"), add_bos=False, special=False)
-                    if len(ids) == 1:
-                        value = float(logprobs[ids[0]])
-                        found[label] = float(np.logaddexp(found.get(label, -math.inf), value))
+                for token in self._label_tokens(label):
+                    value = float(logprobs[token])
+                    found[label] = float(np.logaddexp(found.get(label, -math.inf), value))
             return Scores.from_logprobs(found, labels, "logits")
 
     def stream(self, messages: list[Message], max_tokens: int, usage: Usage) -> Iterator[str]:
