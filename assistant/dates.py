@@ -1,0 +1,79 @@
+"""Calendar dates for news written in relative time.
+
+Why: news says "on Thursday", "on the 13th", "last December", "the following
+day", and two of the five seed articles print no date at all, yet a reader who
+asks "when" wants a calendar date. This module gives every article a date and
+says where it came from (`article_date`), turns each relative expression into a
+calendar date, or into what the text honestly supports ("the 23rd; the article
+gives no month"), keeping its exact span (`resolve`), writes the dates into the
+text for the LLM without changing anything else (`annotate`, undone by
+`unannotate`), and lists the forms a reader writes a date in (`formats`).
+
+Pure functions of the text: no I/O, no network, no clock. The rules are in
+`dates_article` (the article's date) and `dates_resolve` (relative expressions,
+one named rule each); the types in `dates_model`.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from assistant.dates_article import article_date
+from assistant.dates_model import ArticleDate, Basis, Precision, Resolved, Span, month_name
+from assistant.dates_resolve import RULES, resolve
+
+
+def _insertions(resolved: list[Resolved]) -> list[tuple[int, str]]:
+    """(offset in the original text, text inserted there), in order of offset."""
+    return sorted((r.end, f" [{r.label}]") for r in resolved if r.label is not None)
+
+
+def annotate(text: str, resolved: list[Resolved]) -> str:
+    """`text` with " [date]" after each resolved expression ("on Thursday [2023-05-18]").
+
+    Nothing else changes: `unannotate(annotate(text, r), r) == text`. Expressions
+    that resolve to nothing at all (no date, no partial, no note) get no bracket.
+    """
+    parts: list[str] = []
+    last = 0
+    for offset, inserted in _insertions(resolved):
+        parts += [text[last:offset], inserted]
+        last = offset
+    parts.append(text[last:])
+    return "".join(parts)
+
+
+def unannotate(annotated: str, resolved: list[Resolved]) -> str:
+    """The original text back from `annotate(text, resolved)`."""
+    parts: list[str] = []
+    shift = last = 0
+    for offset, inserted in _insertions(resolved):
+        at = offset + shift
+        if annotated[at : at + len(inserted)] != inserted:
+            raise ValueError(f"no annotation {inserted!r} at {at}: not annotate()'s output")
+        parts.append(annotated[last:at])
+        last = at + len(inserted)
+        shift += len(inserted)
+    parts.append(annotated[last:])
+    return "".join(parts)
+
+
+def formats(d: datetime.date) -> list[str]:
+    """The ways a reader writes the date: ["May 18, 2023", "18 May 2023", "2023-05-18"]."""
+    month = month_name(d.month)
+    return [f"{month} {d.day}, {d.year}", f"{d.day} {month} {d.year}", d.isoformat()]
+
+
+__all__ = [
+    "RULES",
+    "ArticleDate",
+    "Basis",
+    "Precision",
+    "Resolved",
+    "Span",
+    "annotate",
+    "article_date",
+    "formats",
+    "resolve",
+    "unannotate",
+]
