@@ -9,7 +9,8 @@ a sentence longer than the budget is cut at word boundaries.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 Span = tuple[int, int]
@@ -23,12 +24,17 @@ _ABBREVIATION = re.compile(
     r"No|vs|etc|Inc|Co|Corp|Ltd|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.|"
     r"\b[A-Z]\.)$"
 )
+_WORD = re.compile(r"\S+")
 
 
 def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[Span]:
     """Sentence spans of text[start:end], trimmed of surrounding whitespace."""
+    return list(iter_sentences(text, start, end))
+
+
+def iter_sentences(text: str, start: int = 0, end: int | None = None) -> Iterator[Span]:
+    """`split_sentences` one span at a time: a big file never holds them all."""
     end = len(text) if end is None else end
-    spans: list[Span] = []
     cursor = start
     for match in _END.finditer(text, start, end):
         if match.group().startswith("\n"):
@@ -37,36 +43,37 @@ def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[S
             stop = match.end()
             if _ABBREVIATION.search(text, max(cursor, stop - 12), stop):
                 continue
-        _add_trimmed(text, cursor, stop, spans)
+        yield from _trimmed(text, cursor, stop)
         cursor = match.end()
-    _add_trimmed(text, cursor, end, spans)
-    return spans
+    yield from _trimmed(text, cursor, end)
 
 
-def _add_trimmed(text: str, start: int, end: int, spans: list[Span]) -> None:
+def _trimmed(text: str, start: int, end: int) -> Iterator[Span]:
     while start < end and text[start].isspace():
         start += 1
     while end > start and text[end - 1].isspace():
         end -= 1
     if end > start:
-        spans.append((start, end))
+        yield (start, end)
 
 
-def _cut_long(text: str, span: Span, budget: int, count: TokenCounter) -> list[Span]:
-    """Cut one over-long sentence into word-aligned pieces that fit the budget."""
-    pieces: list[Span] = []
-    words = [(m.start(), m.end()) for m in re.finditer(r"\S+", text[span[0] : span[1]])]
-    first = 0
-    while first < len(words):
-        last = first
-        while last + 1 < len(words):
-            s, e = span[0] + words[first][0], span[0] + words[last + 1][1]
-            if count(text[s:e]) > budget:
-                break
-            last += 1
-        pieces.append((span[0] + words[first][0], span[0] + words[last][1]))
-        first = last + 1
-    return pieces
+def _cut_long(text: str, span: Span, budget: int, count: TokenCounter) -> Iterator[Span]:
+    """Cut one over-long sentence into word-aligned pieces that fit the budget.
+
+    Words are read lazily: a file without a single sentence break is one
+    "sentence", and a list of its words would be as large as the file.
+    """
+    words = (m.span() for m in _WORD.finditer(text, span[0], span[1]))
+    piece = next(words, None)
+    if piece is None:
+        return
+    for start, end in words:
+        if count(text[piece[0] : end]) > budget:
+            yield piece
+            piece = (start, end)
+        else:
+            piece = (piece[0], end)
+    yield piece
 
 
 @dataclass(frozen=True)
@@ -76,37 +83,56 @@ class ChunkSpan:
 
 
 def chunk_spans(text: str, budget: int, count: TokenCounter, overlap: int = 1) -> list[ChunkSpan]:
-    """Pack whole sentences into chunks of at most `budget` tokens.
+    """Pack whole sentences into chunks of at most `budget` tokens (see `iter_chunk_spans`)."""
+    return list(iter_chunk_spans(text, budget, count, overlap))
 
-    Neighbouring chunks share `overlap` sentences so a fact that straddles a
-    boundary is still found whole in one chunk.
-    """
-    sentences: list[Span] = []
-    sizes: list[int] = []
-    for span in split_sentences(text):
+
+def _sized(text: str, budget: int, count: TokenCounter) -> Iterator[tuple[Span, int]]:
+    """Each sentence (over-long ones cut into pieces) with its token count."""
+    for span in iter_sentences(text):
         size = count(text[span[0] : span[1]])
         if size > budget:
-            pieces = _cut_long(text, span, budget, count)
-            sentences.extend(pieces)
-            sizes.extend(count(text[s:e]) for s, e in pieces)
+            for start, end in _cut_long(text, span, budget, count):
+                yield (start, end), count(text[start:end])
         else:
-            sentences.append(span)
-            sizes.append(size)
+            yield span, size
+
+
+def iter_chunk_spans(
+    text: str, budget: int, count: TokenCounter, overlap: int = 1
+) -> Iterator[ChunkSpan]:
+    """Pack whole sentences into chunks of at most `budget` tokens, one chunk at a time.
+
+    Neighbouring chunks share `overlap` sentences so a fact that straddles a
+    boundary is still found whole in one chunk. Only the sentences of the
+    chunk being packed (and one ahead) are held, so memory does not grow with
+    the file.
+    """
     # Token counts add up across sentences (less the [CLS]/[SEP] each count
     # includes), so packing needs one count per sentence, plus one exact count
     # per chunk to confirm the estimate.
     extra = count("")
-    chunks: list[ChunkSpan] = []
-    first = 0
-    while first < len(sentences):
-        last, total = first, sizes[first]
-        while last + 1 < len(sentences) and total + sizes[last + 1] - extra <= budget:
+    ahead = _sized(text, budget, count)
+    window: deque[tuple[Span, int]] = deque()  # window[0] is the chunk's first sentence
+
+    def have(index: int) -> bool:
+        """Read sentences until window[index] exists; False if the text ends first."""
+        while len(window) <= index:
+            item = next(ahead, None)
+            if item is None:
+                return False
+            window.append(item)
+        return True
+
+    while have(0):
+        last, total = 0, window[0][1]
+        while have(last + 1) and total + window[last + 1][1] - extra <= budget:
             last += 1
-            total += sizes[last] - extra
-        while last > first and count(text[sentences[first][0] : sentences[last][1]]) > budget:
+            total += window[last][1] - extra
+        while last > 0 and count(text[window[0][0][0] : window[last][0][1]]) > budget:
             last -= 1
-        chunks.append(ChunkSpan(sentences[first][0], sentences[last][1]))
-        if last + 1 >= len(sentences):
-            break
-        first = max(last + 1 - overlap, first + 1)
-    return chunks
+        yield ChunkSpan(window[0][0][0], window[last][0][1])
+        if not have(last + 1):
+            return
+        for _ in range(max(last + 1 - overlap, 1)):
+            window.popleft()

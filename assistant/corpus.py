@@ -1,8 +1,11 @@
-"""Read a folder of articles into memory, exactly as `open(path).read()` sees them.
+"""Read a folder of articles, exactly as `open(path).read()` sees them.
 
 Offsets everywhere in the assistant index into the text this module returns, so
 it decodes files the same way Python's text mode does (UTF-8, universal
 newlines). Files that cannot be read as articles are reported, not fatal.
+`iter_corpus` reads one file at a time, so ingest holds one article's text
+however large the folder; a file over the size limit is skipped before it is
+read, since its text, and the time to embed it, grow with it.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ import yaml
 from assistant.errors import CorpusUnavailable
 
 ARTICLE_SUFFIXES = (".txt", ".md")
-MAX_ARTICLE_BYTES = 20 * 1024 * 1024
+MAX_FILE_MB = 50  # the default of the max_file_mb setting
 
 
 @dataclass(frozen=True)
@@ -83,15 +86,24 @@ def text_reader(root: Path) -> ReadText:
     return read_text
 
 
-def read_article(path: Path, root: Path) -> Article:
+def too_large(size: int, max_mb: float) -> str | None:
+    """Why a file of `size` bytes is not read, or None if it is within the limit."""
+    if size <= max_mb * 1_000_000:
+        return None
+    mb = size / 1e6
+    shown = f"{mb:.1f}" if mb < 10 else f"{mb:.0f}"
+    return f"the file is {shown} MB; the limit is {max_mb:g} MB (setting max_file_mb)"
+
+
+def read_article(path: Path, root: Path, max_mb: float = MAX_FILE_MB) -> Article:
     source = path.relative_to(root).as_posix()
     real = path.resolve()
     if not real.is_relative_to(root.resolve()):  # a link out of the folder: not an article
         raise UnreadableArticle("a link to a file outside the article folder")
     try:
-        size = path.stat().st_size
-        if size > MAX_ARTICLE_BYTES:
-            raise UnreadableArticle(f"too large ({size} bytes > {MAX_ARTICLE_BYTES})")
+        reason = too_large(path.stat().st_size, max_mb)
+        if reason:
+            raise UnreadableArticle(reason)
         data = path.read_bytes()
     except OSError as exc:
         raise UnreadableArticle(f"cannot read ({exc.strerror or exc})") from None
@@ -109,19 +121,34 @@ def read_article(path: Path, root: Path) -> Article:
     )
 
 
-def load_corpus(folder: Path) -> tuple[list[Article], list[Skipped]]:
+def check_folder(folder: Path) -> None:
     if not folder.is_dir():
         raise CorpusUnavailable(
             f"The article folder {folder} does not exist: point --source-dir "
             "(ASSISTANT_SOURCE_DIR) at a folder of .txt or .md articles."
         )
-    articles: list[Article] = []
-    skipped: list[Skipped] = []
+
+
+def iter_corpus(folder: Path, max_mb: float = MAX_FILE_MB) -> Iterator[Article | Skipped]:
+    """Each article of the folder, read when it is asked for, or why it was skipped."""
+    check_folder(folder)
     for path in discover(folder):
         try:
-            articles.append(read_article(path, folder))
+            yield read_article(path, folder, max_mb)
         except UnreadableArticle as exc:
-            skipped.append(Skipped(path.relative_to(folder).as_posix(), str(exc)))
+            yield Skipped(path.relative_to(folder).as_posix(), str(exc))
+
+
+def load_corpus(folder: Path, max_mb: float = MAX_FILE_MB) -> tuple[list[Article], list[Skipped]]:
+    """Every article in memory at once: for small folders (tests, evals), not for ingest."""
+    check_folder(folder)
+    articles: list[Article] = []
+    skipped: list[Skipped] = []
+    for item in iter_corpus(folder, max_mb):
+        if isinstance(item, Article):
+            articles.append(item)
+        else:
+            skipped.append(item)
     return articles, skipped
 
 
@@ -184,6 +211,19 @@ def _looks_like_title(line: str, next_line: str) -> bool:
     return not line.rstrip().endswith((".", ",", ":", ";")) or line.endswith("...")
 
 
+def _head_lines(text: str) -> list[str]:
+    """The lines up to the one after the header's last: not a split of a 50 MB text."""
+    lines: list[str] = []
+    found, start = 0, 0
+    while True:
+        end = text.find("\n", start)
+        lines.append(text[start:] if end < 0 else text[start:end])
+        if end < 0 or found == HEADER_LINES:  # the text ended, or that was the line after
+            return lines
+        found += bool(lines[-1].strip())
+        start = end + 1
+
+
 def extract_title_and_date(text: str, markdown: bool = False) -> tuple[str | None, str | None]:
     """Title and publication date, where the article's header states them."""
     title = date = None
@@ -197,7 +237,7 @@ def extract_title_and_date(text: str, markdown: bool = False) -> tuple[str | Non
             if isinstance(meta, dict):
                 title = str(meta["title"]) if meta.get("title") else None
                 date = parse_date(str(meta.get("date", ""))) or None
-    lines = text.split("\n")
+    lines = _head_lines(text)
     header = [(i, line.strip()) for i, line in enumerate(lines) if line.strip()][:HEADER_LINES]
     for i, line in header:
         if title is None and markdown and line.startswith("# "):

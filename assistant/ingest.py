@@ -3,7 +3,20 @@
 A file whose sha256 matches the stored chunks is left alone; a changed file's
 chunks are replaced; a file that disappeared loses its chunks. If the store was
 made with another embedding model or chunking (its fingerprint differs), the
-whole store is rebuilt. Unreadable files are skipped with a warning.
+whole store is rebuilt. Unreadable files, and files over `max_file_mb`, are
+skipped with a warning and keep the chunks they had.
+
+Memory does not grow with the size of a file or with the number of files
+beyond a few names and hashes each: files are read one at a time (none over
+`max_file_mb`), a file's chunks are made lazily, and they are embedded and
+written `EMBED_BATCH` at a time, so one article's text and one batch of nodes
+and vectors are held at once. Chroma's own index does grow with the store, and
+ONNX Runtime keeps its buffers for the longest batch it has seen.
+
+A run can be killed at any point and the next run repairs it: a file counts as
+stored only once all its chunks are (see `assistant.store`), the leftovers of a
+file cut off half-way are deleted before it is embedded again, and an old
+version of a file is deleted only after every chunk of the new one is in.
 """
 
 from __future__ import annotations
@@ -18,13 +31,14 @@ from llama_index.core.base.embeddings.base import BaseEmbedding
 from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
 from tqdm import tqdm
 
-from assistant.chunking import chunk_spans
-from assistant.corpus import Article, Skipped, load_corpus
+from assistant.chunking import iter_chunk_spans
+from assistant.corpus import Article, Skipped, check_folder, iter_corpus
 from assistant.settings import Settings
-from assistant.store import CHUNK_KEYS, ArticleStore
+from assistant.store import CHUNK_KEYS, MANIFEST_KEYS, ArticleStore, StoredFile
 
 log = logging.getLogger(__name__)
 EMBED_BATCH = 256  # chunks embedded and written per step
+LISTED = 10  # repaired files named in the summary
 
 
 @dataclass
@@ -33,6 +47,8 @@ class IngestReport:
     updated: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
+    # files an interrupted run left with missing chunks or two versions
+    repaired: list[str] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
     chunks_embedded: int = 0
     rebuilt: bool = False
@@ -40,7 +56,8 @@ class IngestReport:
 
     @property
     def changed(self) -> bool:
-        return bool(self.added or self.updated or self.removed)
+        """True when the chunks in the store changed (a new revision for caches)."""
+        return bool(self.added or self.updated or self.removed or self.repaired)
 
     def summary(self) -> str:
         lines = []
@@ -53,42 +70,105 @@ class IngestReport:
         else:
             lines.append(
                 f"Ingested in {self.seconds:.1f}s: {len(self.added)} added, "
-                f"{len(self.updated)} updated, {len(self.removed)} removed, "
-                f"{len(self.unchanged)} unchanged; {self.chunks_embedded} chunks embedded."
+                f"{len(self.updated)} updated, {len(self.repaired)} repaired, "
+                f"{len(self.removed)} removed, {len(self.unchanged)} unchanged; "
+                f"{self.chunks_embedded} chunks embedded."
             )
+        if self.repaired:
+            named = ", ".join(self.repaired[:LISTED])
+            more = f" and {len(self.repaired) - LISTED} more" if len(self.repaired) > LISTED else ""
+            lines.append(f"Repaired what an interrupted ingest left incomplete: {named}{more}.")
         lines += [f"Skipped {s.source}: {s.reason}" for s in self.skipped]
         return "\n".join(lines)
 
 
 def article_nodes(
     article: Article, settings: Settings, count_tokens: Callable[[str], int]
-) -> list[TextNode]:
-    """One LlamaIndex node per chunk; its metadata stays out of the embedded text."""
-    nodes = []
-    for span in chunk_spans(
+) -> Iterator[TextNode]:
+    """One LlamaIndex node per chunk, made as they are asked for.
+
+    The metadata stays out of the embedded text. The last node also carries the
+    file's chunk count (`file_chunks`): it is known only once the chunker has
+    finished, and it marks the file done only when written (see `assistant.store`).
+    """
+    spans = iter_chunk_spans(
         article.text, settings.chunk_tokens, count_tokens, settings.chunk_overlap
-    ):
-        meta = {
+    )
+    span = next(spans, None)
+    index = 0
+    while span is not None:
+        following = next(spans, None)
+        meta: dict[str, str | int] = {
             "source": article.source,
             "start": span.start,
             "end": span.end,
             "file_sha256": article.sha256,
             "title": article.title or "",
             "date": article.date or "",
+            "chunk": index,
         }
+        if following is None:
+            meta["file_chunks"] = index + 1
         key = f"{article.source}\0{article.sha256}\0{span.start}\0{span.end}"
         node = TextNode(
             id_=hashlib.sha1(key.encode()).hexdigest(),
             text=article.text[span.start : span.end],
             metadata=meta,
-            excluded_embed_metadata_keys=list(CHUNK_KEYS),
-            excluded_llm_metadata_keys=list(CHUNK_KEYS),
+            excluded_embed_metadata_keys=[*CHUNK_KEYS, *MANIFEST_KEYS],
+            excluded_llm_metadata_keys=[*CHUNK_KEYS, *MANIFEST_KEYS],
             start_char_idx=span.start,
             end_char_idx=span.end,
         )
         node.relationships[NodeRelationship.SOURCE] = RelatedNodeInfo(node_id=article.source)
-        nodes.append(node)
-    return nodes
+        yield node
+        span, index = following, index + 1
+
+
+class Writer:
+    """Embeds and writes nodes a batch at a time; finishes a file once all of it is in."""
+
+    def __init__(
+        self, store: ArticleStore, embedder: BaseEmbedding, report: IngestReport, progress: bool
+    ) -> None:
+        self.store, self.embedder, self.report = store, embedder, report
+        self.vector_store = store.vector_store()
+        self.batch: list[TextNode] = []
+        # (source, sha256) of files whose last node is queued and whose other versions go
+        self.finishing: list[tuple[str, str]] = []
+        self.progress = progress
+        self.bar: tqdm | None = None  # shown once there is something to embed
+
+    def add(self, article: Article, nodes: Iterator[TextNode], replaces: bool) -> None:
+        """Queue a file's nodes; `replaces`: other versions of it are stored, to delete."""
+        if self.bar is None:
+            self.bar = tqdm(desc="Embedding chunks", unit="chunk", disable=not self.progress)
+        for node in nodes:
+            self.batch.append(node)
+            if len(self.batch) >= EMBED_BATCH:
+                self.flush()
+        if replaces:
+            self.finishing.append((article.source, article.sha256))
+
+    def flush(self) -> None:
+        if self.batch:
+            texts = [n.get_content() for n in self.batch]
+            for node, vector in zip(
+                self.batch, self.embedder.get_text_embedding_batch(texts), strict=True
+            ):
+                node.embedding = vector
+            self.vector_store.add(self.batch)
+            self.report.chunks_embedded += len(self.batch)
+            if self.bar is not None:
+                self.bar.update(len(self.batch))
+            self.batch = []
+        # every chunk of these files is in now: their other versions can go
+        for source, sha256 in self.finishing:
+            self.store.delete_source(source, keep_sha256=sha256)
+        self.finishing = []
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
 
 
 def ingest(
@@ -98,44 +178,34 @@ def ingest(
     count_tokens: Callable[[str], int],
     progress: bool = True,
 ) -> IngestReport:
+    """Bring the store in line with the folder, one file at a time (see the module doc)."""
     began = time.perf_counter()
     report = IngestReport()
+    check_folder(settings.source_dir)
     if store.stale:
         store.reset()
         report.rebuilt = True
-    articles, report.skipped = load_corpus(settings.source_dir)
-    for skipped in report.skipped:
-        log.warning("Skipping %s: %s", skipped.source, skipped.reason)
-    stored = store.file_hashes()
-    current = {a.source for a in articles}
-    unreadable = {s.source for s in report.skipped}
-
-    to_embed: list[Article] = []
-    for article in articles:
-        old = stored.get(article.source)
-        if old == article.sha256:
-            report.unchanged.append(article.source)
-            continue
-        (report.updated if old is not None else report.added).append(article.source)
-        to_embed.append(article)
-    # A file that became unreadable keeps its old chunks: nothing is lost.
-    report.removed = sorted(set(stored) - current - unreadable)
-
-    vector_store = store.vector_store()
-    with tqdm(desc="Embedding chunks", unit="chunk", disable=not progress or not to_embed) as bar:
-        # a batch at a time: memory stays flat however large the folder is
-        for batch in _batches(_nodes(to_embed, settings, count_tokens), EMBED_BATCH):
-            vectors = embedder.get_text_embedding_batch([n.get_content() for n in batch])
-            for node, vector in zip(batch, vectors, strict=True):
-                node.embedding = vector
-            vector_store.add(batch)
-            report.chunks_embedded += len(batch)
-            bar.update(len(batch))
-    # old versions go only once the new chunks are in: an interrupted run loses nothing
-    updated = set(report.updated)
-    for article in to_embed:
-        if article.source in updated:
-            store.delete_source(article.source, keep_sha256=article.sha256)
+    stored = store.files()
+    seen: set[str] = set()
+    writer = Writer(store, embedder, report, progress)
+    try:
+        for item in iter_corpus(settings.source_dir, settings.max_file_mb):
+            seen.add(item.source)
+            if isinstance(item, Skipped):
+                # a file that became unreadable keeps its old chunks: nothing is lost
+                log.warning("Skipping %s: %s", item.source, item.reason)
+                report.skipped.append(item)
+                continue
+            before = stored.get(item.source)
+            if _embed_needed(item, before, store, report):
+                if before and item.sha256 in before.partial:  # what a killed run left of it
+                    store.delete_version(item.source, item.sha256)
+                nodes = article_nodes(item, settings, count_tokens)
+                writer.add(item, nodes, replaces=before is not None)
+        writer.flush()
+    finally:
+        writer.close()
+    report.removed = sorted(set(stored) - seen)
     for source in report.removed:
         store.delete_source(source)
     if report.changed or report.rebuilt:
@@ -144,19 +214,24 @@ def ingest(
     return report
 
 
-def _nodes(
-    articles: list[Article], settings: Settings, count_tokens: Callable[[str], int]
-) -> Iterator[TextNode]:
-    for article in articles:
-        yield from article_nodes(article, settings, count_tokens)
+def _embed_needed(
+    article: Article, stored: StoredFile | None, store: ArticleStore, report: IngestReport
+) -> bool:
+    """Sort the file into the report; True if its chunks must be (re)made.
 
-
-def _batches(nodes: Iterator[TextNode], size: int) -> Iterator[list[TextNode]]:
-    batch: list[TextNode] = []
-    for node in nodes:
-        batch.append(node)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
+    `repaired` is on top of added/updated/unchanged: it names the files an
+    interrupted run had left with missing chunks, or with two versions.
+    """
+    source = article.source
+    if stored is None:
+        report.added.append(source)
+        return True
+    if stored.partial or len(stored.complete) > 1:
+        report.repaired.append(source)
+    if article.sha256 in stored.complete:
+        report.unchanged.append(source)
+        if not stored.done:  # killed before it deleted another version of the file
+            store.delete_source(source, keep_sha256=article.sha256)
+        return False
+    (report.updated if stored.complete else report.added).append(source)
+    return True
