@@ -9,8 +9,17 @@ QUESTION ?= Where did Biden and Kishida meet a day before the G7 summit?
 # every AVX2 machine; slower where the CPU has more, e.g. AVX-512: see evals/README.md)
 PORTABLE ?=
 PORTABLE_CMAKE = -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_AVX512=OFF
+# extra options of `python -m evals`, e.g. EVAL_ARGS="--persist-dir /tmp/store" (CI)
+EVAL_ARGS ?=
+# tests/test_ui_browser.py drives Debian's Chromium through Playwright (which cannot
+# download a browser offline). `make test` installs it when it is missing and this user
+# may (root, or passwordless sudo); otherwise it prints CHROMIUM_MISSING, the reason that
+# test is skipped with (keep the two in step).
+HAVE_CHROMIUM = for b in "$$CHROMIUM_PATH" chromium chromium-browser; do [ -n "$$b" ] && command -v "$$b" >/dev/null && break; done
+CHROMIUM_INSTALL = apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+CHROMIUM_MISSING = Chromium is missing: run `sudo apt-get update && sudo apt-get install -y chromium` (or set CHROMIUM_PATH); tests/test_ui_browser.py is skipped until then
 
-.PHONY: setup ask test eval bench lint
+.PHONY: setup browser ask test eval bench lint
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,14 +32,20 @@ $(VENV)/.installed: pyproject.toml
 
 setup: $(VENV)/.installed
 
+browser:
+	@if $(HAVE_CHROMIUM); then :; \
+	elif [ "$$(id -u)" = 0 ]; then { $(CHROMIUM_INSTALL); } >/dev/null || echo '$(CHROMIUM_MISSING)'; \
+	elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then sudo sh -c '$(CHROMIUM_INSTALL)' >/dev/null || echo '$(CHROMIUM_MISSING)'; \
+	else echo '$(CHROMIUM_MISSING)'; fi
+
 ask: setup
 	$(BIN)/assistant ask "$(QUESTION)"
 
-test: setup
+test: setup browser
 	$(BIN)/pytest
 
 eval: setup
-	$(BIN)/python -m evals
+	$(BIN)/python -m evals $(EVAL_ARGS)
 
 bench: setup
 	$(BIN)/python -m benchmarks

@@ -3,11 +3,14 @@
 Every setting in `Settings` is also a flag (`--top-k 6`); a flag overrides the
 `ASSISTANT_*` environment variable, which overrides the default. User-facing
 errors print one line and exit 2; anything else is a bug and keeps its traceback.
+The eval harness (`evals/`, part of the source checkout, not of the wheel) is
+imported only when `assistant eval` runs, so no other command pays for it.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import sys
 import types
@@ -19,7 +22,10 @@ from typing import Any
 from pydantic import ValidationError
 
 from assistant.errors import AssistantError
-from assistant.settings import Settings, describe_errors
+from assistant.settings import PROJECT_ROOT, Settings, describe_errors, installed
+
+# flags that people who know Gradio, Jupyter or Datasette type for `assistant ui`
+UI_ALIASES = {"ui_host": ["--host"], "ui_port": ["--port"]}
 
 
 def _flag_type(annotation: Any) -> tuple[Callable[[str], Any] | None, list[str] | None]:
@@ -34,17 +40,21 @@ def _flag_type(annotation: Any) -> tuple[Callable[[str], Any] | None, list[str] 
     return str, None
 
 
-def add_settings_flags(parser: argparse.ArgumentParser) -> None:
+def add_settings_flags(
+    parser: argparse.ArgumentParser, aliases: dict[str, list[str]] | None = None
+) -> None:
+    """A flag per setting, `--top-k` for `top_k`, after any `aliases` of its own."""
     group = parser.add_argument_group(
         "settings", "each also read from ASSISTANT_<NAME> or a .env file"
     )
     for name, field in Settings.model_fields.items():
-        flag = "--" + name.replace("_", "-")
+        flags = [*(aliases or {}).get(name, []), "--" + name.replace("_", "-")]
         default = field.default
         shown = "" if default is None else f" (default: {default})"
         if field.annotation is bool:
             group.add_argument(
-                flag,
+                *flags,
+                dest=name,
                 action=argparse.BooleanOptionalAction,
                 default=None,
                 help=f"{field.description}{shown}",
@@ -52,7 +62,8 @@ def add_settings_flags(parser: argparse.ArgumentParser) -> None:
             continue
         kind, choices = _flag_type(field.annotation)
         group.add_argument(
-            flag,
+            *flags,
+            dest=name,
             type=kind,
             choices=choices,
             default=None,
@@ -103,9 +114,6 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 def cmd_ingest(args: argparse.Namespace) -> int:
     # ingest needs the store and the embedder only: no retriever, no LLM
-    from assistant.offline import go_offline
-
-    go_offline()
     from assistant.embeddings import build_embedder, fingerprint, token_counter
     from assistant.ingest import ingest
     from assistant.store import ArticleStore
@@ -128,6 +136,58 @@ def cmd_ui(args: argparse.Namespace) -> int:
     return 0
 
 
+def eval_harness() -> types.ModuleType:
+    """`evals.runner` from the source checkout this `assistant` runs from, if any.
+
+    The wheel does not ship `evals` (its questions are about the checkout's seeds and
+    its reports go into the checkout), so an installed `assistant eval` says so.
+    """
+    if installed() or not (PROJECT_ROOT / "evals" / "runner.py").is_file():
+        raise AssistantError(
+            "the eval harness is part of the source checkout: run `make eval` in a clone "
+            "of the project"
+        )
+    if str(PROJECT_ROOT) not in sys.path:  # `.venv/bin/assistant eval` puts bin/ there
+        sys.path.insert(0, str(PROJECT_ROOT))
+    return importlib.import_module("evals.runner")
+
+
+def add_eval_options(parser: argparse.ArgumentParser) -> None:
+    runner = eval_harness()
+    runner.add_arguments(parser)
+    add_settings_flags(parser)
+    parser.set_defaults(run=lambda args: runner.run_eval(args, settings_from))
+
+
+class CommandParser(argparse.ArgumentParser):
+    """A subcommand's parser whose options may be added on first use (`setup`).
+
+    `assistant eval`'s options come from the eval harness; other commands, `--help`
+    included, never import it.
+    """
+
+    def __init__(
+        self, *args: Any, setup: Callable[[argparse.ArgumentParser], None] | None = None, **kw: Any
+    ) -> None:
+        super().__init__(*args, **kw)
+        self._setup = setup
+
+    def _ready(self) -> None:
+        setup, self._setup = self._setup, None
+        if setup is not None:
+            setup(self)
+
+    def parse_known_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        self._ready()
+        return super().parse_known_args(args, namespace)
+
+    def format_help(self) -> str:
+        self._ready()
+        return super().format_help()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="assistant",
@@ -136,7 +196,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=settings_epilog(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    commands = parser.add_subparsers(dest="command", required=True)
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=CommandParser)
 
     ask = commands.add_parser("ask", help="answer one question")
     ask.add_argument("question", nargs="+", help="the question (quote it)")
@@ -148,17 +208,16 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.set_defaults(run=cmd_ingest)
 
     ui = commands.add_parser(
-        "ui", help="start the web chat UI (http://127.0.0.1:7860; --ui-host/--ui-port to change)"
+        "ui", help="start the web chat UI (http://127.0.0.1:7860; --host/--port to change)"
     )
     ui.set_defaults(run=cmd_ui)
-    add_settings_flags(ui)
+    add_settings_flags(ui, UI_ALIASES)
 
-    from evals.runner import add_arguments, run_eval
-
-    evaluate = commands.add_parser("eval", help="score the assistant on evals/questions.yaml")
-    add_arguments(evaluate)
-    evaluate.set_defaults(run=lambda args: run_eval(args, settings_from))
-    add_settings_flags(evaluate)
+    commands.add_parser(
+        "eval",
+        help="score the assistant on evals/questions.yaml (in the source checkout)",
+        setup=add_eval_options,
+    )
 
     for sub in (ask, ingest):
         add_settings_flags(sub)
@@ -168,8 +227,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
     parser = build_parser()
-    args = parser.parse_args(argv)
     try:
+        args = parser.parse_args(argv)  # `eval` imports its harness here
         return int(args.run(args))
     except AssistantError as exc:
         print(f"error: {exc}", file=sys.stderr)

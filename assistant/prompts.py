@@ -2,6 +2,8 @@
 
 Each file is TOML with a `version`, a `system` message and a `user` template;
 answers record `name@version` so a result can always be traced to its prompt.
+They are read through `importlib.resources`, so an installed wheel finds the
+copies it ships (`assistant/bundled/prompts`) wherever it runs from.
 """
 
 from __future__ import annotations
@@ -9,11 +11,11 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
+from importlib.resources.abc import Traversable
 
-from assistant.settings import PROJECT_ROOT
+from assistant.settings import bundled
 
-PROMPTS_DIR = PROJECT_ROOT / "prompts"
+PROMPTS_DIR: Traversable = bundled("prompts")
 
 
 @dataclass(frozen=True)
@@ -45,8 +47,9 @@ class Prompt:
 
 
 @lru_cache(maxsize=16)
-def load_prompt(name: str, folder: Path = PROMPTS_DIR) -> Prompt:
-    path = folder / f"{name}.toml"
+def load_prompt(name: str, folder: Traversable = PROMPTS_DIR) -> Prompt:
+    """The prompt `name` from `folder` (default: the prompts that ship with the code)."""
+    path = folder.joinpath(f"{name}.toml")
     if not path.is_file():
         raise FileNotFoundError(f"no prompt named {name!r} in {folder}")
     data = tomllib.loads(path.read_text(encoding="utf-8"))

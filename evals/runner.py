@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, get_args
 
 import yaml
 from pydantic import ValidationError
@@ -21,20 +21,19 @@ from tqdm import tqdm
 
 from assistant.corpus import text_reader
 from assistant.errors import AssistantError
+from assistant.llm import Message
+from assistant.settings import Settings
 from evals import report
 from evals.metrics import RETRIEVAL_DEPTH, ItemResult, Question, score_item
 
 if TYPE_CHECKING:
     from assistant.answer import Answer
     from assistant.core import Assistant
-    from assistant.settings import Settings
 
 HERE = Path(__file__).resolve().parent
 QUESTIONS = HERE / "questions.yaml"
 RESULTS = HERE / "results"
 FLOORS = HERE / "floors.toml"
-
-Message = dict[str, str]
 
 
 def load_questions(path: Path = QUESTIONS) -> list[Question]:
@@ -103,9 +102,8 @@ def run(
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--backend", choices=["local", "openai"], help="LLM backend (default: auto)"
-    )
+    backends = get_args(Settings.model_fields["llm_backend"].annotation)  # one list, the settings'
+    parser.add_argument("--backend", choices=backends, help="LLM backend (default: auto)")
     parser.add_argument("--only", nargs="+", default=[], metavar="ID", help="question ids to run")
     parser.add_argument("--split", choices=["dev", "heldout", "all"], default="all")
     parser.add_argument("--questions", type=Path, default=QUESTIONS, help="question file")

@@ -77,3 +77,16 @@ def test_ingest_then_ask_json(
     answer = json.loads(capsys.readouterr().out)
     assert answer["backend"] == "local" and answer["question"] == "Where was the G7 summit in 2023?"
     assert {"text", "citations", "abstained", "chunks", "prompt", "timings"} <= set(answer)
+
+
+def test_ui_takes_port_and_host_like_other_servers(monkeypatch: pytest.MonkeyPatch) -> None:
+    from assistant.cli import build_parser, settings_from
+
+    parser = build_parser()
+    args = parser.parse_args(["ui", "--port", "8081", "--host", "0.0.0.0"])
+    assert (settings_from(args).ui_port, settings_from(args).ui_host) == (8081, "0.0.0.0")
+    args = parser.parse_args(["ui", "--ui-port", "8082", "--ui-host", "::1"])  # the old spellings
+    assert (settings_from(args).ui_port, settings_from(args).ui_host) == (8082, "::1")
+    monkeypatch.setenv("ASSISTANT_UI_PORT", "9001")
+    assert settings_from(parser.parse_args(["ui"])).ui_port == 9001  # the environment
+    assert settings_from(parser.parse_args(["ui", "--port", "9002"])).ui_port == 9002  # flag wins
