@@ -11,6 +11,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from assistant.offline import go_offline
+
+go_offline()  # first, before any submodule can import a library that phones home
+
 if TYPE_CHECKING:
     from assistant.answer import Answer, Citation
     from assistant.core import Assistant, ask

@@ -86,40 +86,103 @@ def claims_of(text: str) -> list[str]:
     return [c for c in claims if re.search(r"\w", c)]
 
 
+class Citer:
+    """Checks the answer a claim at a time, so that finished sentences can be shown
+    while the model is still writing: `add` returns the claim with its markers, or
+    None when no quote carries it; `finish` gives the checked answer."""
+
+    def __init__(
+        self, question: str, chosen: Sequence[Evidence], shown: Sequence[Evidence]
+    ) -> None:
+        self.question = question
+        self.chosen = chosen
+        self.shown = shown
+        self.numbers: dict[tuple[str, int], int] = {}
+        self.used: list[Evidence] = []
+        self.parts: list[str] = []
+        self.dropped: list[str] = []
+
+    def add(self, claim: str) -> str | None:
+        backing = backed_by(claim, self.question, self.chosen, self.shown)
+        if not backing and _DATE_PHRASE.search(claim):  # keep the claim, lose the date
+            trimmed = _DATE_PHRASE.sub("", claim)
+            backing = backed_by(trimmed, self.question, self.chosen, self.shown)
+            claim = trimmed if backing else claim
+        if not backing:
+            self.dropped.append(claim)
+            return None
+        marks = []
+        for evidence in backing:
+            key = (evidence.source, evidence.start)
+            if key not in self.numbers:
+                self.numbers[key] = len(self.numbers) + 1
+                self.used.append(evidence)
+            marks.append(self.numbers[key])
+        self.parts.append(with_markers(claim, marks))
+        return self.parts[-1]
+
+    def finish(self, phrased: str) -> CheckedAnswer:
+        """The checked claims; the chosen sentence itself when none survived, or when
+        the phrasing said the sentences do not answer."""
+        if not self.parts or is_abstention(phrased):
+            top = self.chosen[0]
+            return CheckedAnswer(
+                f"“{' '.join(top.text.split())}” [1]", [citation(1, top)], True, self.dropped
+            )
+        citations = [citation(self.numbers[(e.source, e.start)], e) for e in self.used]
+        return CheckedAnswer(" ".join(self.parts), citations, False, self.dropped)
+
+
+class CheckedStream:
+    """The model's reply checked as it is written, so that only checked text is shown.
+
+    `feed` each piece of the reply: it returns the sentences just finished that a
+    quote carries, with their markers (the last sentence may still be growing, so
+    it waits). `end` returns what is left to show and the checked answer, whose
+    text the shown pieces add up to (unless a late "the sentences don't say"
+    turned the answer into the quoted evidence: the answer is what counts).
+    """
+
+    def __init__(
+        self, question: str, chosen: Sequence[Evidence], shown: Sequence[Evidence]
+    ) -> None:
+        self.citer = Citer(question, chosen, shown)
+        self.raw = ""  # the model's reply so far
+        self.text = ""  # what has been handed out to show
+        self._done = 0  # sentences of `raw` already checked
+
+    def feed(self, delta: str) -> str:
+        self.raw += delta
+        finished = [] if is_abstention(self.raw) else claims_of(self.raw)[:-1]
+        return self._check(finished)
+
+    def end(self) -> tuple[str, CheckedAnswer]:
+        rest = "" if is_abstention(self.raw) else self._check(claims_of(self.raw))
+        checked = self.citer.finish(self.raw)
+        if not self.text:  # nothing held: the quoted evidence
+            rest = self.text = checked.text
+        return rest, checked
+
+    def _check(self, claims: list[str]) -> str:
+        out = ""
+        for claim in claims[self._done :]:
+            kept = self.citer.add(claim)
+            if kept is not None:
+                out += f" {kept}" if self.text or out else kept
+        self._done = max(self._done, len(claims))
+        self.text += out
+        return out
+
+
 def cite(
     phrased: str, question: str, chosen: Sequence[Evidence], shown: Sequence[Evidence]
 ) -> CheckedAnswer:
     """Attach a supporting quote to each claim; fall back to quoting the evidence."""
-    numbers: dict[tuple[str, int], int] = {}
-    used: list[Evidence] = []
-    parts: list[str] = []
-    dropped: list[str] = []
+    citer = Citer(question, chosen, shown)
     if not is_abstention(phrased):
         for claim in claims_of(phrased):
-            backing = backed_by(claim, question, chosen, shown)
-            if not backing and _DATE_PHRASE.search(claim):  # keep the claim, lose the date
-                trimmed = _DATE_PHRASE.sub("", claim)
-                backing = backed_by(trimmed, question, chosen, shown)
-                claim = trimmed if backing else claim
-            if not backing:
-                dropped.append(claim)
-                continue
-            marks = []
-            for evidence in backing:
-                key = (evidence.source, evidence.start)
-                if key not in numbers:
-                    numbers[key] = len(numbers) + 1
-                    used.append(evidence)
-                marks.append(numbers[key])
-            parts.append(with_markers(claim, marks))
-    if not parts:
-        top = chosen[0]
-        return CheckedAnswer(
-            f"“{' '.join(top.text.split())}” [1]", [citation(1, top)], True, dropped
-        )
-    return CheckedAnswer(
-        " ".join(parts), [citation(numbers[(e.source, e.start)], e) for e in used], False, dropped
-    )
+            citer.add(claim)
+    return citer.finish(phrased)
 
 
 def citation(number: int, evidence: Evidence) -> Citation:

@@ -12,11 +12,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-from assistant.offline import go_offline
-
-go_offline()
-
-from assistant.answer import (  # noqa: E402
+from assistant.answer import (
     ABSTAIN_TEXT,
     Answer,
     Citation,
@@ -26,20 +22,20 @@ from assistant.answer import (  # noqa: E402
     Timings,
     Usage,
 )
-from assistant.citations import MARKER, cite  # noqa: E402
-from assistant.corpus import text_reader  # noqa: E402
-from assistant.decision import decide  # noqa: E402
-from assistant.embeddings import build_embedder, fingerprint, token_counter  # noqa: E402
-from assistant.errors import BadQuestion, StoreUnavailable  # noqa: E402
-from assistant.evidence import rank_sentences, sentences_of  # noqa: E402
-from assistant.ingest import IngestReport, ingest  # noqa: E402
-from assistant.llm import ChatModel, Message, build_chat_model  # noqa: E402
-from assistant.phrasing import Phraser  # noqa: E402
-from assistant.prompts import load_prompt  # noqa: E402
-from assistant.retrieval import HybridRetriever  # noqa: E402
-from assistant.selection import LLMSelector, Selection, Selector  # noqa: E402
-from assistant.settings import Settings, load_settings  # noqa: E402
-from assistant.store import ArticleStore  # noqa: E402
+from assistant.citations import MARKER, CheckedStream
+from assistant.corpus import text_reader
+from assistant.decision import decide
+from assistant.embeddings import build_embedder, fingerprint, token_counter
+from assistant.errors import BadQuestion, StoreUnavailable
+from assistant.evidence import rank_sentences, sentences_of
+from assistant.ingest import IngestReport, ingest
+from assistant.llm import ChatModel, Message, build_chat_model
+from assistant.phrasing import Phraser
+from assistant.prompts import load_prompt
+from assistant.retrieval import HybridRetriever
+from assistant.selection import LLMSelector, Selection, Selector
+from assistant.settings import Settings, load_settings
+from assistant.store import ArticleStore
 
 HISTORY_TURNS = 3
 REWRITE_TOKENS = 64
@@ -115,8 +111,9 @@ class Assistant:
     def stream(
         self, question: str, history: list[Message] | None = None
     ) -> Iterator[str | Found | Answer]:
-        """Yield the chosen evidence (`Found`), the answer text as it is written, then
-        the checked `Answer`. An abstention yields its sentence and the `Answer`."""
+        """Yield the chosen evidence (`Found`), then the answer's checked sentences as
+        the model finishes each (never unchecked text), then the final `Answer`, whose
+        text is what counts. An abstention yields its sentence and the `Answer`."""
         began = time.perf_counter()
         question = self.validate(question)
         timings = Timings(started_at=time.time())
@@ -168,20 +165,22 @@ class Assistant:
             return
 
         yield Found(selection.chosen)
-        raw = ""
         mark = time.perf_counter()
+        checking = CheckedStream(standalone, selection.chosen, shown)
         phraser = Phraser(self.chat, self.phrase_prompt, s.max_answer_tokens)
         for delta in phraser.phrase(selection.messages, selection.numbers, usage):
             if timings.first_token_s is None:
                 timings.first_token_s = time.perf_counter() - began
-            raw += delta
-            yield delta
+            if piece := checking.feed(delta):
+                yield piece
         timings.generation_s = time.perf_counter() - mark
 
         mark = time.perf_counter()
-        checked = cite(raw, standalone, selection.chosen, shown)
+        rest, checked = checking.end()
         timings.citations_s = time.perf_counter() - mark
-        yield answer(checked.text, checked.citations, raw, False)
+        if rest:
+            yield rest
+        yield answer(checked.text, checked.citations, checking.raw, False)
 
     def gather(self, question: str, chunks: list[RetrievedChunk]) -> list[Evidence]:
         """The retrieved chunks' sentences closest to the question, best first."""

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
 from llama_index.core.base.embeddings.base import BaseEmbedding
 
+from assistant.chunking import TokenCounter
 from assistant.errors import ModelFileError
 from assistant.settings import Settings
 
@@ -66,7 +66,7 @@ def _hf_tokenizer(model_dir: str):  # noqa: ANN202 - tokenizers.Tokenizer
     return tokenizer
 
 
-def token_counter(settings: Settings) -> Callable[[str], int]:
+def token_counter(settings: Settings) -> TokenCounter:
     """Count tokens the way the embedding model will see the text."""
     model = embed_model_id(settings)
     if settings.embed_backend == "local" and (Path(model) / "tokenizer.json").is_file():

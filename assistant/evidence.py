@@ -6,7 +6,8 @@ of sentences, each sliced from its article file by offsets, and asks which
 ones answer the question. A chosen sentence *is* the citation, so every quote
 is verbatim by construction. A sentence that opens with a pronoun ("He also
 called for ...") is shown with the sentence before it, so the model and the
-reader can tell who "he" is.
+reader can tell who "he" is. A sentence that speaks to the assistant rather than
+reporting news (`guard.py`) is never shown.
 
 The list is ranked in code by meaning (MiniLM cosine) plus shared words, and
 cut to `evidence_sentences` items: short prompts, and the answer sentence is
@@ -15,12 +16,16 @@ almost always inside.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable, Sequence
 
 from assistant.answer import Evidence, RetrievedChunk
 from assistant.chunking import split_sentences
 from assistant.corpus import ReadText
+from assistant.guard import is_instruction
+
+log = logging.getLogger(__name__)
 
 EmbedBatch = Callable[[list[str]], list[list[float]]]
 
@@ -128,6 +133,9 @@ def sentences_of(chunks: Sequence[RetrievedChunk], read_text: ReadText) -> list[
             taken = spans_taken.setdefault(chunk.source, [])
             if e - s > MAX_SENTENCE_CHARS or any(s < b and a < e for a, b in taken):
                 continue  # too long to show, or already shown (chunks overlap)
+            if is_instruction(text[s:e]):
+                log.warning("Not shown as evidence, it reads as an instruction: %s", chunk.source)
+                continue
             taken.append((s, e))
             found.append(
                 Evidence(

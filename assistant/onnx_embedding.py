@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import warnings
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,7 @@ import numpy as np
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from pydantic import PrivateAttr
 
+from assistant.atomic import replaced_on_success
 from assistant.errors import MissingExtra, ModelFileError
 
 EXPORT_VERSION = 1
@@ -80,9 +80,7 @@ def export_onnx(model_dir: Path, target: Path) -> None:
     axes = {name: {0: "batch", 1: "tokens"} for name in (*INPUTS, "last_hidden_state")}
     with torch.no_grad():  # before exporting: tracing leaves the module altered
         expected = Hidden()(*args).numpy()
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(f"{target.name}.{os.getpid()}.partial")
-    try:
+    with replaced_on_success(target) as partial:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # the tracer's advisories about shape-dependent code
             torch.onnx.export(
@@ -100,9 +98,6 @@ def export_onnx(model_dir: Path, target: Path) -> None:
         error = float(np.abs(got - expected)[mask].max())
         if error > MAX_EXPORT_ERROR:
             raise ModelFileError(f"The ONNX export of {model_dir} differs from torch by {error}.")
-        partial.replace(target)
-    finally:
-        partial.unlink(missing_ok=True)
 
 
 def load_tokenizer(model_dir: Path) -> Any:

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import logging
 import math
-import os
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -20,8 +18,9 @@ from llama_index.core.base.embeddings.base import BaseEmbedding
 from llama_index.core.schema import NodeWithScore
 
 from assistant.answer import RetrievedChunk
+from assistant.atomic import replaced_on_success
 from assistant.settings import Settings
-from assistant.store import ArticleStore
+from assistant.store import ArticleStore, server_errors
 
 log = logging.getLogger(__name__)
 
@@ -89,23 +88,18 @@ class HybridRetriever:
 
     def retrieve(self, question: str, top_k: int | None = None) -> list[RetrievedChunk]:
         mode = self.settings.retrieval
-        dense = self.vector.retrieve(question) if mode != "bm25" else []
+        with server_errors(self.settings):
+            dense = self.vector.retrieve(question) if mode != "bm25" else []
         sparse = self.bm25.retrieve(question) if self.bm25 is not None and mode != "vector" else []
         return fuse(dense, sparse, self.settings.rrf_k)[: top_k or self.settings.top_k]
 
 
 def save_bm25(retriever: Any, cache: Path, revision: str) -> None:
     """Write the index beside the old one, then swap: readers never see half an index."""
-    partial = cache.with_name(f"bm25.{os.getpid()}.partial")
-    shutil.rmtree(partial, ignore_errors=True)
-    partial.mkdir(parents=True)
-    retriever.persist(str(partial), show_progress=False)
-    (partial / "revision").write_text(revision)
-    old = cache.with_name(f"bm25.{os.getpid()}.old")
-    if cache.exists():
-        cache.rename(old)
-    partial.rename(cache)
-    shutil.rmtree(old, ignore_errors=True)
+    with replaced_on_success(cache) as partial:
+        partial.mkdir()
+        retriever.persist(str(partial), show_progress=False)
+        (partial / "revision").write_text(revision)
 
 
 def fuse(

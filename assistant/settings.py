@@ -7,6 +7,8 @@ description: the CLI's `--help` and the README table are made from them.
 
 from __future__ import annotations
 
+import os
+from importlib import resources
 from pathlib import Path
 from typing import Literal
 
@@ -23,6 +25,39 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from assistant.decision import Thresholds
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+APP_NAME = "news-assistant"
+
+
+def bundled(name: Literal["prompts", "seeds"]) -> Path:
+    """The prompts or the demo articles that ship with the code.
+
+    In a wheel they are package data, `assistant/bundled/<name>` (pyproject.toml maps the
+    top-level folders there). In a checkout, and in the editable install `make setup`
+    makes, they are the top-level `prompts/` and `seeds/` themselves: setuptools'
+    editable import hook cannot serve folders without an `__init__.py`.
+    """
+    shipped = resources.files("assistant").joinpath("bundled", name)
+    return Path(str(shipped)) if shipped.is_dir() else PROJECT_ROOT / name
+
+
+def installed() -> bool:
+    """True for a wheel install (the data ships inside it), False in a checkout."""
+    return resources.files("assistant").joinpath("bundled").is_dir()
+
+
+def user_data_dir() -> Path:
+    """Where an installed assistant keeps what it writes: never inside site-packages."""
+    base = os.environ.get("XDG_DATA_HOME", "")
+    root = Path(base) if os.path.isabs(base) else Path.home() / ".local" / "share"
+    return root / APP_NAME
+
+
+# a checkout answers from ./seeds into ./vectorstore, as the README's commands show; an
+# installed package from its bundled demo articles into a per-user data folder
+DEFAULT_SOURCE_DIR = bundled("seeds")
+DEFAULT_PERSIST_DIR = (
+    user_data_dir() / "vectorstore" if installed() else PROJECT_ROOT / "vectorstore"
+)
 
 
 class Settings(BaseSettings):
@@ -32,10 +67,10 @@ class Settings(BaseSettings):
 
     # --- corpus and store -------------------------------------------------
     source_dir: Path = Field(
-        PROJECT_ROOT / "seeds", description="Folder of .txt/.md articles to answer from."
+        DEFAULT_SOURCE_DIR, description="Folder of .txt/.md articles to answer from."
     )
     persist_dir: Path = Field(
-        PROJECT_ROOT / "vectorstore",
+        DEFAULT_PERSIST_DIR,
         description="Where the on-disk Chroma store lives (ignored with a Chroma server).",
     )
     collection: str = Field("articles", description="Chroma collection name.")
@@ -44,7 +79,16 @@ class Settings(BaseSettings):
     )
     chroma_port: int = Field(8000, description="Port of the Chroma server.")
     chroma_ssl: bool = Field(False, description="Use HTTPS to reach the Chroma server.")
+    chroma_timeout: float = Field(
+        30.0, gt=0, description="Seconds to wait for each answer of the Chroma server."
+    )
     auto_ingest: bool = Field(True, description="Build the store on first question if it is empty.")
+    max_file_mb: int = Field(
+        50,
+        ge=1,
+        description="Larger article files are skipped with a warning (their text is held "
+        "in memory while they are embedded).",
+    )
 
     # --- embeddings and chunking -------------------------------------------
     embed_backend: Literal["local", "openai"] = Field(
@@ -98,6 +142,11 @@ class Settings(BaseSettings):
     openai_model: str = Field("gpt-4o-mini", description="Model name for the openai backend.")
     llm_timeout: float = Field(120.0, gt=0, description="Seconds to wait for the LLM server.")
     llm_max_retries: int = Field(2, ge=0, description="Retries on 429/5xx and dropped calls.")
+    llm_max_wait: float = Field(
+        30.0,
+        ge=0,
+        description="Most seconds spent waiting between retries (a longer Retry-After fails).",
+    )
     max_answer_tokens: int = Field(
         120, ge=16, description="Cap on the tokens of the phrased answer."
     )

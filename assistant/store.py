@@ -4,12 +4,25 @@ Chroma is only ever given our own embeddings (its default embedding function
 would download an ONNX model). The collection's metadata carries the
 fingerprint of the embedding model and chunking that made it, and each chunk's
 metadata carries its file's sha256, which is what makes ingest incremental.
+
+The chunks are also the manifest of which files are done. A file's chunks are
+written a batch at a time, so a killed ingest can leave some of them in the
+store; a sha256 on those alone would make the file look done for good. So each
+chunk records its position in its file (`chunk`), and the file's last chunk,
+written after all the others, also records how many there are
+(`file_chunks`): a version of a file counts as stored only when that last
+chunk is there and so are exactly that many chunks of the version. Chunks
+written before these keys existed have no `file_chunks`, so their files are
+redone once.
 """
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -19,12 +32,28 @@ from assistant.errors import StoreUnavailable
 from assistant.settings import Settings
 
 CHUNK_KEYS = ("source", "start", "end", "file_sha256", "title", "date")
+MANIFEST_KEYS = ("chunk", "file_chunks")  # position in its file; on the last chunk, the count
 # Chroma's defaults (16 neighbours, ef 100) miss chunks that stand apart from the
 # rest, which are the ones holding a unique fact: on a 10k-chunk benchmark corpus
 # they found 20% of the known relevant chunks against 51% for exact search;
 # these settings find 42% at about 5 ms a query (benchmarks/results.md).
 PAGE = 5000  # records per read when listing a whole collection
 HNSW = {"space": "cosine", "max_neighbors": 32, "ef_construction": 200, "ef_search": 500}
+
+
+@dataclass
+class StoredFile:
+    """The versions (sha256) of one file that have chunks in the store."""
+
+    complete: set[str] = field(default_factory=set)  # every chunk is there
+    partial: set[str] = field(default_factory=set)  # some chunks missing: a killed run
+
+    @property
+    def done(self) -> str | None:
+        """The sha256 of the file if exactly one version is stored, and all of it."""
+        if len(self.complete) == 1 and not self.partial:
+            return next(iter(self.complete))
+        return None
 
 
 @dataclass
@@ -97,33 +126,51 @@ class ArticleStore:
     def count(self) -> int:
         return self.collection.count()
 
-    def file_hashes(self) -> dict[str, str]:
-        """source -> sha256 of the file version whose chunks are stored.
+    def files(self) -> dict[str, StoredFile]:
+        """source -> what is stored of each version of the file (see the module doc)."""
+        chunks: Counter[tuple[str, str]] = Counter()
+        totals: dict[tuple[str, str], int] = {}
+        for page in self.pages(["metadatas"]):  # a page at a time: the store can be large
+            for meta in page["metadatas"] or []:
+                key = (str(meta["source"]), str(meta["file_sha256"]))
+                chunks[key] += 1
+                if isinstance(meta.get("file_chunks"), int):
+                    totals[key] = meta["file_chunks"]
+        files: dict[str, StoredFile] = {}
+        for (source, sha), count in chunks.items():
+            stored = files.setdefault(source, StoredFile())
+            (stored.complete if totals.get((source, sha)) == count else stored.partial).add(sha)
+        return files
 
-        A source with chunks of two versions (an interrupted update) maps to ""
-        so that the next ingest redoes it.
+    def file_hashes(self) -> dict[str, str]:
+        """source -> sha256 of the one file version whose chunks are all stored.
+
+        A source with some chunks missing (a killed ingest) or chunks of two
+        versions (an interrupted update) maps to "": the next ingest repairs it.
         """
-        hashes: dict[str, str] = {}
-        for meta in self.get_all(["metadatas"])["metadatas"]:
-            source, sha = str(meta["source"]), str(meta["file_sha256"])
-            hashes[source] = sha if hashes.get(source, sha) == sha else ""
-        return hashes
+        return {source: stored.done or "" for source, stored in self.files().items()}
 
     def get_all(self, include: list[str]) -> dict[str, list[Any]]:
-        """Every record's id and the fields asked for, read a page at a time.
+        """Every record's id and the fields asked for (see `pages`)."""
+        got: dict[str, list[Any]] = {"ids": [], **{name: [] for name in include}}
+        for page in self.pages(include):
+            for name in got:
+                values = page[name]
+                got[name].extend(values if values is not None else [None] * len(page["ids"]))
+        return got
+
+    def pages(self, include: list[str]) -> Iterator[dict[str, Any]]:
+        """The whole collection, `PAGE` records at a time.
 
         One `get()` of a whole large collection fails inside Chroma ("too many
         SQL variables" at 100k chunks).
         """
-        got: dict[str, list[Any]] = {"ids": [], **{field: [] for field in include}}
         offset = 0
         while True:
             page = self.collection.get(include=include, limit=PAGE, offset=offset)
-            for field in got:
-                values = page[field]
-                got[field].extend(values if values is not None else [None] * len(page["ids"]))
+            yield page
             if len(page["ids"]) < PAGE:
-                return got
+                return
             offset += PAGE
 
     def delete_source(self, source: str, keep_sha256: str | None = None) -> None:
@@ -132,6 +179,10 @@ class ArticleStore:
         if keep_sha256 is not None:
             where = {"$and": [where, {"file_sha256": {"$ne": keep_sha256}}]}
         self.collection.delete(where=where)
+
+    def delete_version(self, source: str, sha256: str) -> None:
+        """Drop the chunks of one version of a file (what a killed run left of it)."""
+        self.collection.delete(where={"$and": [{"source": source}, {"file_sha256": sha256}]})
 
     def all_nodes(self) -> list[TextNode]:
         """Every stored chunk as a LlamaIndex node (for BM25)."""
@@ -150,8 +201,7 @@ def chunk_metadata(meta: dict[str, Any]) -> dict[str, Any]:
 
 def describe(settings: Settings) -> str:
     if settings.chroma_host:
-        scheme = "https" if settings.chroma_ssl else "http"
-        return f"the Chroma server at {scheme}://{settings.chroma_host}:{settings.chroma_port}"
+        return f"the Chroma server at {describe_url(settings)}"
     return f"the Chroma store at {settings.persist_dir}"
 
 
@@ -162,13 +212,57 @@ def connect(settings: Settings) -> Any:
     chroma_settings = ChromaSettings(anonymized_telemetry=False)
     try:
         if settings.chroma_host:
-            return chromadb.HttpClient(
+            check_server(settings)
+            client = chromadb.HttpClient(
                 host=settings.chroma_host,
                 port=settings.chroma_port,
                 ssl=settings.chroma_ssl,
                 settings=chroma_settings,
             )
+            limit_wait(client, settings.chroma_timeout)
+            return client
         settings.persist_dir.mkdir(parents=True, exist_ok=True)
         return chromadb.PersistentClient(path=str(settings.persist_dir), settings=chroma_settings)
+    except StoreUnavailable:
+        raise
     except Exception as exc:
         raise StoreUnavailable(f"Cannot open {describe(settings)}: {exc}") from exc
+
+
+def check_server(settings: Settings) -> None:
+    """One heartbeat with a timeout: Chroma's own client would wait forever for an answer."""
+    import httpx
+
+    with server_errors(settings):
+        url = f"{describe_url(settings)}/api/v2/heartbeat"
+        httpx.get(url, timeout=settings.chroma_timeout).raise_for_status()
+
+
+@contextmanager
+def server_errors(settings: Settings) -> Iterator[None]:
+    """A Chroma server that times out or fails, as a `StoreUnavailable` that says so."""
+    import httpx
+
+    try:
+        yield
+    except httpx.TimeoutException:
+        raise StoreUnavailable(
+            f"{describe(settings)} did not answer within {settings.chroma_timeout:g}s "
+            "(setting chroma_timeout)."
+        ) from None
+    except httpx.HTTPError as exc:
+        raise StoreUnavailable(f"Cannot reach {describe(settings)}: {exc}") from None
+
+
+def limit_wait(client: Any, seconds: float) -> None:
+    """Give the client's HTTP session a timeout (chromadb 1.x creates it with none)."""
+    import httpx
+
+    session = getattr(getattr(client, "_server", None), "_session", None)
+    if isinstance(session, httpx.Client):
+        session.timeout = httpx.Timeout(seconds)
+
+
+def describe_url(settings: Settings) -> str:
+    scheme = "https" if settings.chroma_ssl else "http"
+    return f"{scheme}://{settings.chroma_host}:{settings.chroma_port}"

@@ -40,6 +40,9 @@ _ALIASES = {
     "european union": "eu", "e.u": "eu", "artificial intelligence": "ai",
 }  # fmt: skip
 _MULTIWORD = sorted((a for a in _ALIASES if " " in a), key=len, reverse=True)
+_ONE_WORD = re.compile(
+    r"\b(?:" + "|".join(a for a in _ALIASES if " " not in a and "." not in a) + r")\b"
+)
 _NUMBER_WORDS = frozenset(
     [
         "one",
@@ -86,6 +89,7 @@ def fold(text: str) -> str:
     text = re.sub(r"\b([a-z]{1,3})\.(?=\s|$|,)", r"\1", text)  # "u.s." -> "us"
     for alias in _MULTIWORD:
         text = re.sub(rf"\b{re.escape(alias)}\b", _ALIASES[alias], text)
+    text = _ONE_WORD.sub(lambda m: _ALIASES[m.group()], text)
     return " ".join(text.split())
 
 

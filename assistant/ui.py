@@ -1,8 +1,10 @@
 """The web chat UI (`assistant ui`): ask questions, read cited answers, check the quotes.
 
 Gradio serves the page on 127.0.0.1 unless another interface is chosen, with no
-share link, no analytics and nothing loaded from a CDN. Answers stream in as the
-LLM writes them and are then replaced by the checked answer and its sources.
+share link, no analytics and nothing loaded from a CDN. The quotes found come
+first; then each sentence of the answer appears once the model has finished it
+and a quote carries it (unchecked text is never shown); then the final answer
+and its sources.
 Gradio's queue lets several people use the page at once: answers wait their turn
 (`ui_concurrency` at a time, one for the local model) while the page stays live.
 
@@ -17,15 +19,11 @@ import logging
 from collections.abc import Iterator
 from typing import Any
 
-from assistant.offline import go_offline
-
-go_offline()
-
-from assistant.answer import Answer, Evidence  # noqa: E402
-from assistant.core import Assistant, Found  # noqa: E402
-from assistant.corpus import text_reader  # noqa: E402
-from assistant.errors import AssistantError, MissingExtra  # noqa: E402
-from assistant.ui_render import (  # noqa: E402
+from assistant.answer import Answer, Evidence
+from assistant.core import Assistant, Found
+from assistant.corpus import text_reader
+from assistant.errors import AssistantError, MissingExtra
+from assistant.ui_render import (
     Message,
     answer_html,
     error_html,
@@ -110,7 +108,7 @@ class ChatHandlers:
     def respond(
         self, question: str | None, messages: list[dict[str, Any]], history: list[Message]
     ) -> Iterator[tuple[Any, Any, Any, Any]]:
-        """Stream the raw answer into the chat, then show the checked answer and sources.
+        """Stream the checked sentences into the chat, then the final answer and sources.
 
         Yields the chat, the conversation for follow-ups, the busy flag and the pending
         question (taken at once, so a second `respond` finds none). Errors become a
@@ -122,7 +120,7 @@ class ChatHandlers:
         shown = list(messages or [])
         history = list(history or [])
         yield [*shown, {"role": "assistant", "content": pending_html()}], history, True, None
-        raw = ""
+        checked = ""
         found: list[Evidence] = []
         answer: Answer | None = None
         try:
@@ -133,8 +131,8 @@ class ChatHandlers:
                 if isinstance(event, Found):
                     found = list(event)
                 else:
-                    raw += event
-                reply = {"role": "assistant", "content": streaming_html(raw, found)}
+                    checked += event
+                reply = {"role": "assistant", "content": streaming_html(checked, found)}
                 yield [*shown, reply], history, True, None
         except Exception as exc:  # every failure is shown; only bugs are logged in full
             if isinstance(exc, AssistantError):

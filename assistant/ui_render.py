@@ -16,8 +16,7 @@ from collections.abc import Sequence
 from assistant.answer import Answer, Citation, Evidence
 from assistant.corpus import ReadText
 from assistant.errors import AssistantError
-
-Message = dict[str, str]
+from assistant.llm import Message
 
 CONTEXT_CHARS = 160  # shown either side of a quote
 MORE_CONTEXT_CHARS = 700  # inside "More context"
@@ -130,12 +129,12 @@ def answer_html(answer: Answer, read: ReadText) -> str:
     )
 
 
-def streaming_html(raw: str, found: Sequence[Evidence] = ()) -> str:
-    """The answer while the LLM writes it (not yet checked), under the evidence found."""
+def streaming_html(checked: str, found: Sequence[Evidence] = ()) -> str:
+    """The answer's checked sentences so far, under the evidence found."""
     evidence = found_html(found)
-    if not raw.strip():
+    if not checked.strip():
         return evidence or pending_html()
-    return evidence + f'<div class="na-answer na-streaming">{flow(raw.strip())}</div>'
+    return evidence + f'<div class="na-answer na-streaming">{flow(checked.strip())}</div>'
 
 
 def found_html(found: Sequence[Evidence]) -> str:

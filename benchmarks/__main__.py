@@ -7,15 +7,11 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from assistant.offline import go_offline
-
-go_offline()
-
-from assistant.core import Assistant  # noqa: E402
-from assistant.embeddings import build_embedder  # noqa: E402
-from assistant.model_files import default_gguf  # noqa: E402
-from assistant.settings import Settings  # noqa: E402
-from benchmarks import (  # noqa: E402
+from assistant.core import Assistant
+from assistant.embeddings import build_embedder
+from assistant.model_files import default_gguf
+from assistant.settings import Settings
+from benchmarks import (
     answering,
     ingesting,
     report,
@@ -23,7 +19,7 @@ from benchmarks import (  # noqa: E402
     startup,
     synthetic,
 )
-from benchmarks.measure import CACHE, Figure, machine  # noqa: E402
+from benchmarks.measure import CACHE, Figure, machine
 
 GROUPS = ("ingest", "retrieval", "startup", "answer", "ui")
 ANALYSIS = Path(__file__).resolve().parent / "analysis.md"

@@ -1,22 +1,28 @@
 """Shared fixtures: real parts in temporary places.
 
 Every test gets its own copy of the seed articles and its own Chroma folder;
-no test reads the user's settings or `.env`. Servers (llama.cpp's OpenAI
+no test, and no module- or session-scoped fixture, reads the developer's
+`ASSISTANT_*` / `OPENAI_*` variables or a `.env`. Servers (llama.cpp's OpenAI
 server, Chroma) are real processes on 127.0.0.1, started once per session.
-Sockets to anything but loopback are refused (pytest-socket, see pyproject).
+Connections to anything but loopback are refused (pytest-socket, see pyproject);
+`off_machine` records the attempts a library might swallow, DNS look-ups included.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from importlib.util import find_spec
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -24,23 +30,56 @@ from assistant.offline import go_offline
 
 go_offline()
 
+if TYPE_CHECKING:
+    from assistant.settings import Settings
+
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
+# read before the isolation below removes it: CI may share one model cache across runs
+SHARED_MODEL_CACHE = os.environ.get("ASSISTANT_MODEL_CACHE_DIR")
+
+
+def drop_developer_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in list(os.environ):
+        if name.startswith(("ASSISTANT_", "OPENAI_")):
+            monkeypatch.delenv(name)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def isolated_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The isolation, before any module- or session-scoped fixture builds `Settings`.
+
+    Autouse session fixtures are set up before every fixture of a narrower scope,
+    so the developer's `ASSISTANT_*` variables and a `.env` in the directory pytest
+    was started from never reach a module fixture's `Settings()`.
+    """
+    with pytest.MonkeyPatch.context() as patch:
+        drop_developer_settings(patch)
+        patch.chdir(tmp_path_factory.mktemp("cwd"))  # no stray .env is read
+        yield
 
 
 @pytest.fixture(autouse=True)
 def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    for name in list(os.environ):
-        if name.startswith(("ASSISTANT_", "OPENAI_")) and name != "ASSISTANT_MODEL_CACHE_DIR":
-            monkeypatch.delenv(name)
-    monkeypatch.chdir(tmp_path)  # no stray .env is read
+    """Each test again: what an earlier test set, and a .env it wrote, are gone."""
+    drop_developer_settings(monkeypatch)
+    monkeypatch.chdir(tmp_path)
 
 
 @pytest.fixture(scope="session")
 def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Where the default GGUF is assembled: CI may share one across runs."""
-    shared = os.environ.get("ASSISTANT_MODEL_CACHE_DIR")
-    return Path(shared) if shared else tmp_path_factory.mktemp("models")
+    """Where the default GGUF is assembled and MiniLM exported to ONNX.
+
+    `ASSISTANT_MODEL_CACHE_DIR` set when pytest starts shares one across runs (CI).
+    """
+    return Path(SHARED_MODEL_CACHE) if SHARED_MODEL_CACHE else tmp_path_factory.mktemp("models")
+
+
+def settings_for(**values: object) -> Settings:
+    """`Settings` from these values and the defaults, never from a `.env` file."""
+    from assistant.settings import Settings
+
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 
 
 @pytest.fixture
@@ -52,8 +91,6 @@ def corpus(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def make_settings(tmp_path: Path, corpus: Path, model_cache: Path):  # noqa: ANN201
-    from assistant.settings import Settings
-
     def make(**overrides: object) -> Settings:
         values: dict[str, object] = {
             "source_dir": corpus,
@@ -61,9 +98,75 @@ def make_settings(tmp_path: Path, corpus: Path, model_cache: Path):  # noqa: ANN
             "model_cache_dir": model_cache,
         }
         values.update(overrides)
-        return Settings(**values)  # type: ignore[arg-type]
+        return settings_for(**values)
 
     return make
+
+
+def is_this_machine(host: object) -> bool:
+    if host is None:
+        return True
+    name = (host.decode() if isinstance(host, bytes) else str(host)).split("%")[0].lower()
+    if name in ("", "localhost", "ip6-localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+def is_address(host: object) -> bool:
+    try:
+        ipaddress.ip_address(host.decode() if isinstance(host, bytes) else str(host))
+    except ValueError:
+        return False
+    return True
+
+
+@contextmanager
+def off_machine() -> Iterator[list[str]]:
+    """Record every connection to, and DNS look-up of, a host other than this machine.
+
+    pytest-socket refuses such connections, but a library may swallow the error
+    and carry on (telemetry, update checks), and with `--allow-hosts` it lets DNS
+    look-ups through; this sees both. Python sockets only: native code (llama.cpp,
+    ONNX Runtime, Chroma's Rust core) is not seen.
+    """
+    attempts: list[str] = []
+    connect, connect_ex = socket.socket.connect, socket.socket.connect_ex
+    getaddrinfo, gethostbyname = socket.getaddrinfo, socket.gethostbyname
+
+    def note(sock: socket.socket, address: object) -> None:
+        internet = sock.family in (socket.AF_INET, socket.AF_INET6)
+        if internet and isinstance(address, tuple) and not is_this_machine(address[0]):
+            attempts.append(f"connect {address[0]}:{address[1]}")
+
+    def recorded_connect(sock: socket.socket, address: object, *rest: object) -> object:
+        note(sock, address)
+        return connect(sock, address, *rest)
+
+    def recorded_connect_ex(sock: socket.socket, address: object, *rest: object) -> object:
+        note(sock, address)
+        return connect_ex(sock, address, *rest)
+
+    def note_lookup(host: object) -> None:  # an address given as numbers needs no DNS
+        if not is_this_machine(host) and not is_address(host):
+            attempts.append(f"resolve {host}")
+
+    def recorded_getaddrinfo(host: object, *args: object, **kwargs: object) -> object:
+        note_lookup(host)
+        return getaddrinfo(host, *args, **kwargs)
+
+    def recorded_gethostbyname(host: str) -> str:
+        note_lookup(host)
+        return gethostbyname(host)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(socket.socket, "connect", recorded_connect)
+        patch.setattr(socket.socket, "connect_ex", recorded_connect_ex)
+        patch.setattr(socket, "getaddrinfo", recorded_getaddrinfo)
+        patch.setattr(socket, "gethostbyname", recorded_gethostbyname)
+        yield attempts
 
 
 def smollm2_path() -> Path:
@@ -99,9 +202,45 @@ def wait_for_port(port: int, proc: subprocess.Popen[bytes], seconds: float, log:
     pytest.fail(f"server did not open port {port} in {seconds}s:\n{log.read_text()[-3000:]}")
 
 
-def start_server(cmd: list[str], port: int, log: Path, seconds: float = 60) -> Iterator[str]:
+def silent_port() -> Iterator[int]:
+    """A port on 127.0.0.1 that accepts connections and never answers (a hung server)."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        listener.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                held.append(listener.accept()[0])
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield int(listener.getsockname()[1])
+    finally:
+        stop.set()
+        thread.join()
+        for conn in held:
+            conn.close()
+        listener.close()
+
+
+def start_server(
+    cmd: list[str],
+    port: int,
+    log: Path,
+    seconds: float = 60,
+    cwd: Path | None = None,
+    env: dict[str, str] | None = None,
+) -> Iterator[str]:
+    """Run `cmd` until the test is done; yields `127.0.0.1:port` once it listens."""
     with log.open("wb") as out:
-        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT)
     try:
         wait_for_port(port, proc, seconds, log)
         yield f"127.0.0.1:{port}"

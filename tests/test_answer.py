@@ -16,24 +16,27 @@ from assistant.answer import ABSTAIN_TEXT, Answer, Evidence, Usage
 from assistant.core import Assistant, Found
 from assistant.errors import BadQuestion
 from assistant.llm import ChatModel
+from tests.conftest import SEEDS, settings_for
 
 HIROSHIMA_Q = "Where did Biden and Kishida meet a day before the G7 summit?"
+HISTORY = [
+    {"role": "user", "content": HIROSHIMA_Q},
+    {"role": "assistant", "content": "They met in Hiroshima [1]."},
+]
+FOLLOW_UP = "What did they agree on technology?"
 
 
 @pytest.fixture(scope="module")
-def small_assistant(tmp_path_factory, small_gguf):  # noqa: ANN001, ANN201
-    from assistant.settings import Settings
-
+def small_assistant(tmp_path_factory, small_gguf, model_cache):  # noqa: ANN001, ANN201
     root = tmp_path_factory.mktemp("small")
-    from tests.conftest import SEEDS
-
     return Assistant(
-        Settings(
+        settings_for(
             source_dir=SEEDS,
             persist_dir=root / "store",
+            model_cache_dir=model_cache,
             local_model=small_gguf,
             llm_backend="local",
-        )  # fmt: skip
+        )
     )
 
 
@@ -79,7 +82,8 @@ def test_streaming_yields_evidence_then_text_then_the_answer(small_assistant: As
     found, *text = pieces
     assert isinstance(found, Found) and found and all(isinstance(e, Evidence) for e in found)
     assert text and all(isinstance(p, str) for p in text)
-    assert final.raw_text == "".join(text)
+    assert final.raw_text  # what the model wrote is kept; only checked sentences are shown
+    assert "".join(text).strip() == final.text.strip()
     assert final.timings.evidence_s is not None and final.timings.first_token_s is not None
     assert final.timings.evidence_s <= final.timings.first_token_s
     cited = {(c.source, c.start) for c in final.citations}
@@ -87,33 +91,39 @@ def test_streaming_yields_evidence_then_text_then_the_answer(small_assistant: As
 
 
 class Recording:
-    """The real model, with a record of the prompts it was given."""
+    """The real model, with a record of the prompts it was given and what it wrote."""
 
     def __init__(self, chat: ChatModel) -> None:
         self.chat, self.backend, self.model = chat, chat.backend, chat.model
         self.prompts: list[list[dict[str, str]]] = []
+        self.written: list[str] = []
 
     def stream(self, messages, max_tokens, usage):  # noqa: ANN001, ANN201
         self.prompts.append(messages)
-        return self.chat.stream(messages, max_tokens, usage)
+        self.written.append("")
+        for piece in self.chat.stream(messages, max_tokens, usage):
+            self.written[-1] += piece
+            yield piece
 
     def label_scores(self, messages, labels, usage, prefill=""):  # noqa: ANN001, ANN201
         self.prompts.append(messages)
         return self.chat.label_scores(messages, labels, usage, prefill)
 
 
-def test_follow_up_is_rewritten_with_the_conversation(small_assistant: Assistant) -> None:
-    history = [
-        {"role": "user", "content": HIROSHIMA_Q},
-        {"role": "assistant", "content": "They met in Hiroshima [1]."},
-    ]
+def test_follow_up_is_rewritten_with_the_conversation_and_searched_as_rewritten(
+    small_assistant: Assistant,
+) -> None:
     recording = Recording(small_assistant.chat)
     assistant = Assistant(small_assistant.settings, chat_model=recording)
-    answer = assistant.ask("What did they agree on technology?", history=history)
-    assert answer.question == "What did they agree on technology?"
+    answer = assistant.ask(FOLLOW_UP, history=HISTORY)
     rewrite = recording.prompts[0][-1]["content"]  # the first call rewrites the follow-up
-    assert "They met in Hiroshima" in rewrite and HIROSHIMA_Q in rewrite
-    assert answer.timings.rewrite_s > 0
+    assert "They met in Hiroshima" in rewrite and HIROSHIMA_Q in rewrite and FOLLOW_UP in rewrite
+    # what the model wrote is the question the rest of the pipeline works on
+    standalone = answer.standalone_question
+    assert standalone != FOLLOW_UP and standalone in recording.written[0]
+    assert len(recording.prompts) > 1, "the follow-up was not answered"
+    assert standalone in recording.prompts[1][-1]["content"]  # evidence chosen for it
+    assert answer.question == FOLLOW_UP and answer.timings.rewrite_s > 0
 
 
 def test_empty_store_without_auto_ingest_says_what_to_do(make_settings) -> None:
@@ -125,12 +135,9 @@ def test_empty_store_without_auto_ingest_says_what_to_do(make_settings) -> None:
 
 @pytest.fixture(scope="module")
 def default_assistant(tmp_path_factory, model_cache):  # noqa: ANN001, ANN201
-    from assistant.settings import Settings
-    from tests.conftest import SEEDS
-
     root = tmp_path_factory.mktemp("default")
     return Assistant(
-        Settings(source_dir=SEEDS, persist_dir=root / "store", model_cache_dir=model_cache)
+        settings_for(source_dir=SEEDS, persist_dir=root / "store", model_cache_dir=model_cache)
     )
 
 
@@ -153,24 +160,57 @@ def test_default_model_abstains_when_the_articles_do_not_say(default_assistant: 
     assert answer.decision is not None and not answer.decision.answer
 
 
-def test_python_function_and_cli_share_one_default(tmp_path, small_gguf) -> None:  # noqa: ANN001
+@pytest.mark.slow
+@pytest.mark.xfail(
+    strict=True,
+    reason="product bug: the default model returns the follow-up unchanged "
+    "(prompts/condense.toml does not get 'they' resolved)",
+)
+def test_default_model_rewrites_a_follow_up_to_name_who_is_meant(
+    default_assistant: Assistant,
+) -> None:
+    rewritten = default_assistant.rewrite(FOLLOW_UP, HISTORY)
+    assert rewritten != FOLLOW_UP
+    assert "Biden" in rewritten or "Kishida" in rewritten, rewritten
+    assert "technolog" in rewritten.lower(), rewritten
+
+
+@pytest.mark.slow
+def test_default_model_rewrites_a_follow_up_after_the_answer_it_gave(
+    default_assistant: Assistant,
+) -> None:
+    history = [
+        {"role": "user", "content": HIROSHIMA_Q},
+        {"role": "assistant", "content": default_assistant.ask(HIROSHIMA_Q).text},
+    ]
+    rewritten = default_assistant.rewrite(FOLLOW_UP, history)
+    assert "Biden" in rewritten or "Kishida" in rewritten, rewritten
+    assert "technolog" in rewritten.lower(), rewritten
+
+
+def test_ask_keeps_one_default_assistant_built_from_the_environment(
+    tmp_path, small_gguf, model_cache
+) -> None:  # noqa: ANN001
     env = {
         "ASSISTANT_PERSIST_DIR": str(tmp_path / "store"),
         "ASSISTANT_LOCAL_MODEL": str(small_gguf),
+        "ASSISTANT_MODEL_CACHE_DIR": str(model_cache),
         "PATH": "/usr/bin:/bin",
         "HOME": str(tmp_path),
     }
     code = (
-        "import time; from assistant import ask; import assistant.core as c\n"
+        "from assistant import ask; import assistant.core as c\n"
         "a = ask('What did Japan and the US agree on chips?'); first = c._default\n"
         "b = ask('Where was the G7 summit held?'); assert c._default is first\n"
-        "print('ok', a.backend, b.backend)"
+        "print('ok', a.model, b.model, first.settings.persist_dir)"
     )
     done = subprocess.run(
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=600
     )
     assert done.returncode == 0, done.stderr[-2000:]
-    assert "ok local local" in done.stdout
+    ok, first_model, second_model, persist_dir = done.stdout.split()[-4:]
+    assert ok == "ok" and first_model == second_model and first_model.startswith("SmolLM2")
+    assert persist_dir == str(tmp_path / "store") and (tmp_path / "store").is_dir()
 
 
 def test_label_scores_read_the_logits_and_reuse_the_cached_prompt(

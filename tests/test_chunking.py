@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from assistant.chunking import chunk_spans, split_sentences
 from assistant.corpus import load_corpus
 from assistant.embeddings import token_counter
 from assistant.settings import Settings
-
-SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+from tests.conftest import SEEDS
 
 
 def test_sentences_keep_abbreviations_together() -> None:

@@ -6,14 +6,12 @@ Unit tests of parsing and formatting: evidence cut from the real seed files by
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from assistant.answer import Evidence, RetrievedChunk
 from assistant.citations import cite, claims_of, invalid_quotes, is_abstention, supports
 from assistant.corpus import load_corpus
 from assistant.evidence import sentences_of
+from tests.conftest import SEEDS
 
-SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 TEXTS = {a.source: a.text for a in load_corpus(SEEDS)[0]}
 HIROSHIMA = "002_eb2b49479483de60.txt"
 RAPIDUS = "001_b74b093e62153c20.txt"

@@ -5,8 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from assistant.corpus import extract_title_and_date, load_corpus, parse_date
-
-SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+from tests.conftest import SEEDS
 
 
 def test_seed_text_matches_open_read() -> None:

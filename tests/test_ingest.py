@@ -11,11 +11,12 @@ from assistant.embeddings import build_embedder, fingerprint, token_counter
 from assistant.ingest import ingest
 from assistant.settings import Settings
 from assistant.store import ArticleStore
+from tests.conftest import settings_for
 
 
 @pytest.fixture(scope="module")
-def embedder():  # noqa: ANN201 - one model load for the module
-    return build_embedder(Settings())
+def embedder(model_cache: Path):  # noqa: ANN201 - one model load for the module
+    return build_embedder(settings_for(model_cache_dir=model_cache))
 
 
 def run(settings: Settings, embedder):  # noqa: ANN001, ANN201

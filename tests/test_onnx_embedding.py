@@ -9,8 +9,7 @@ import pytest
 
 from assistant.embeddings import bundled_minilm_path
 from assistant.onnx_embedding import OnnxEmbedding, onnx_path
-
-SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+from tests.conftest import SEEDS
 
 
 def torch_reference(model_dir: Path, texts: list[str]) -> np.ndarray:

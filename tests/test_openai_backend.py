@@ -6,7 +6,6 @@ started by a fixture: the real `openai` client, the real HTTP path, streaming.
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -17,7 +16,7 @@ from assistant.answer import Usage
 from assistant.core import Assistant
 from assistant.errors import LLMUnavailable
 from assistant.llm import OpenAIChat
-from tests.conftest import free_port
+from tests.conftest import free_port, silent_port
 
 MESSAGES = [{"role": "user", "content": "Say hello."}]
 
@@ -51,29 +50,9 @@ def test_down_server_names_the_url(make_settings) -> None:
 
 @pytest.fixture
 def silent_server() -> Iterator[str]:
-    """A TCP server that accepts connections and never answers: a hung LLM server."""
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen()
-    held: list[socket.socket] = []
-    stop = threading.Event()
-
-    def accept() -> None:
-        listener.settimeout(0.2)
-        while not stop.is_set():
-            try:
-                held.append(listener.accept()[0])
-            except OSError:
-                continue
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{listener.getsockname()[1]}/v1"
-    stop.set()
-    thread.join()
-    for conn in held:
-        conn.close()
-    listener.close()
+    """A hung LLM server: accepts connections and never answers."""
+    for port in silent_port():
+        yield f"http://127.0.0.1:{port}/v1"
 
 
 def test_slow_server_times_out_with_a_clear_error(silent_server: str, make_settings) -> None:

@@ -3,7 +3,9 @@
 The handlers run over a real `Assistant` (real store, retrieval and citation
 checks) with a scripted LLM, so each test controls what the "model" says and
 whether it fails. The LLM-down and timeout cases use the real OpenAI backend
-against dead loopback ports; launching checks the queue, the login and the page.
+against dead loopback ports. The launched app is driven as a browser would be,
+over HTTP (`gradio_client`), never through Gradio's internals: the queue, the
+login, the page, and that it reaches nothing off the machine.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ import json
 import re
 import shutil
 import socket
+import threading
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -25,7 +29,7 @@ from assistant.core import Assistant
 from assistant.errors import AssistantError, LLMUnavailable
 from assistant.llm import Scores
 from assistant.settings import Settings
-from tests.conftest import SEEDS, free_port
+from tests.conftest import SEEDS, free_port, off_machine, settings_for
 
 gr = pytest.importorskip("gradio")
 
@@ -48,6 +52,10 @@ class ScriptedChat:
 
     A marker "[@word]" in a scripted answer makes it pick the first sentence
     containing the word; an answer without one picks "0" (no sentence answers).
+    A call is told apart by its structure, not its wording: the phrasing continues
+    the selection conversation (it holds the model's earlier turn), a rewrite of a
+    follow-up starts a conversation of its own. With `gate` set, choosing evidence
+    waits for it, so a test can hold answers in Gradio's queue.
     """
 
     backend = "scripted"
@@ -58,11 +66,18 @@ class ScriptedChat:
         self.rewrite = REWRITTEN
         self.error: Exception | None = None
         self.calls: list[list[dict[str, str]]] = []
+        self.rewrites: list[list[dict[str, str]]] = []
+        self.gate: threading.Event | None = None
+        self.choosing: list[str] = []  # the questions whose evidence is being chosen
 
     def label_scores(
         self, messages: list[dict[str, str]], labels: list[str], usage: Usage, prefill: str = ""
     ) -> Scores:
         self.calls.append(messages)
+        asked = re.search(r"^Question: (.*)$", messages[-1]["content"], re.M)
+        self.choosing.append(asked[1] if asked else "")
+        if self.gate is not None and not self.gate.wait(60):
+            raise TimeoutError("the test never opened the gate")
         if self.error is not None:
             raise self.error
         sentences = re.findall(r"^(\d+)\. (.*)$", messages[-1]["content"], re.M)
@@ -74,7 +89,9 @@ class ScriptedChat:
         self, messages: list[dict[str, str]], max_tokens: int, usage: Usage
     ) -> Iterator[str]:
         self.calls.append(messages)
-        rewriting = messages[0]["content"].startswith("Rewrite")
+        rewriting = not any(m["role"] == "assistant" for m in messages)
+        if rewriting:
+            self.rewrites.append(messages)
         if self.error is not None and not rewriting:
             raise self.error
         text = self.rewrite if rewriting else re.sub(r"\s*\[@[^\]]+\]", "", self.answer)
@@ -89,11 +106,13 @@ def checked(answer: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def store_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+def store_settings(tmp_path_factory: pytest.TempPathFactory, model_cache: Any) -> Settings:
     """A copy of the seeds and a store built once for the module."""
     root = tmp_path_factory.mktemp("ui")
     shutil.copytree(SEEDS, root / "articles")
-    return Settings(source_dir=root / "articles", persist_dir=root / "store", _env_file=None)  # type: ignore[call-arg]
+    return settings_for(
+        source_dir=root / "articles", persist_dir=root / "store", model_cache_dir=model_cache
+    )
 
 
 @pytest.fixture(scope="module")
@@ -142,9 +161,11 @@ def test_answer_streams_then_shows_checked_text_and_sources(
     updates, history = ask(handlers, HIROSHIMA_Q)
     shown = [u[0][-1]["content"] for u in updates]
     assert shown[0] == ui_render.pending_html()
-    streamed = [s for s in shown if "na-streaming" in s]
-    assert len(streamed) > 3 and streamed[0].endswith(">Biden</div>")
-    assert "Hiroshima" in streamed[-1] and "na-found" in streamed[-1]  # the evidence, first
+    found_at = next(i for i, s in enumerate(shown) if "na-found" in s)
+    text_at = next(i for i, s in enumerate(shown) if "na-streaming" in s)
+    assert 0 < found_at <= text_at  # the quotes found, before any of the answer
+    assert "Hiroshima" in shown[text_at] and "Hiroshima" in shown[found_at]
+    assert not any("[@" in s for s in shown)  # the model's own markup never shows
     assert all(busy for _, _, busy, _ in updates[:-1]) and updates[-1][2] is False
     assert all(pending is None for *_, pending in updates)  # taken at once
 
@@ -178,7 +199,7 @@ def test_follow_up_is_answered_in_context_and_the_search_shown(
     chat.answer = TECH_A
     updates, history = ask(handlers, FOLLOW_UP, updates[-1][0], history)
 
-    rewrite_call = next(c for c in chat.calls if c[0]["content"].startswith("Rewrite"))
+    [rewrite_call] = chat.rewrites  # the first question was searched as asked
     assert HIROSHIMA_Q in rewrite_call[-1]["content"] and FOLLOW_UP in rewrite_call[-1]["content"]
     selection_call = chat.calls[-2]  # then the phrasing, a follow-up turn of it
     assert f"Question: {REWRITTEN}" in selection_call[1]["content"]
@@ -289,8 +310,18 @@ def test_asking_while_an_answer_runs_changes_nothing(handlers: ChatHandlers) -> 
     assert list(handlers.respond(None, [], [])) == [(gr.skip(),) * 4]
 
 
-def test_clear_empties_everything(handlers: ChatHandlers) -> None:
-    assert handlers.clear() == ([], [], None, False)
+def test_after_clear_a_question_starts_a_new_conversation(
+    handlers: ChatHandlers, chat: ScriptedChat
+) -> None:
+    updates, history = ask(handlers, HIROSHIMA_Q)
+    shown, history, pending, busy = handlers.clear()
+    assert list(handlers.respond(pending, shown, history)) == [(gr.skip(),) * 4]  # none queued
+    box, shown, pending, busy = handlers.submit(FOLLOW_UP, shown, busy)
+    assert box == "" and pending == FOLLOW_UP  # not refused as "still being answered"
+    updates = list(handlers.respond(pending, shown, history))
+    assert chat.rewrites == []  # searched as asked: the earlier question is forgotten
+    assert [m["role"] for m in updates[-1][0]] == ["user", "assistant"]
+    assert "Searched for" not in last_reply(updates)
 
 
 def test_status_names_backend_model_and_corpus(handlers: ChatHandlers) -> None:
@@ -468,27 +499,61 @@ def launch_ui(module_assistant: Assistant, chat: ScriptedChat) -> Iterator[Any]:
         app.close()
 
 
-def test_launch_serves_the_page_on_loopback_without_analytics(launch_ui: Any) -> None:
-    url, app = launch_ui()
+def test_launch_serves_the_page_on_loopback_and_reaches_nothing_else(launch_ui: Any) -> None:
+    with off_machine() as attempts:
+        url, app = launch_ui()
+        status, page = get(url + "/")
+        config_status, body = get(url + "/config")
+        time.sleep(1)  # an analytics or update check would run in a thread by now
+    assert attempts == []
     assert app.share is False and app.server_name == "127.0.0.1"
-    status, page = get(url + "/")
     assert status == 200 and "<html" in page.lower()
-    status, body = get(url + "/config")
-    assert status == 200
-    config = json.loads(body)
-    assert config["analytics_enabled"] is False
+    assert config_status == 200
+    assert json.loads(body)["analytics_enabled"] is False
     assert "News assistant" in body and "Example questions" in body
 
 
-def test_every_way_of_asking_shares_one_queue_limit(launch_ui: Any) -> None:
-    _, app = launch_ui(ui_concurrency=3)
-    answering = [fn for fn in app.fns.values() if fn.name == "respond"]
-    assert len(answering) == 2  # typed or clicked "Ask", and the examples
-    assert {fn.concurrency_id for fn in answering} == {"answer"}
-    assert {fn.concurrency_limit for fn in answering} == {"default"}
-    assert app._queue.default_concurrency_limit == 3  # ui_concurrency
-    clearing = next(fn for fn in app.fns.values() if fn.name == "clear")
-    assert clearing.concurrency_limit is None  # never waits behind an answer
+def test_every_way_of_asking_shares_one_queue_limit_and_clear_never_waits(
+    launch_ui: Any, chat: ScriptedChat
+) -> None:
+    """Three sessions over HTTP with ui_concurrency=2: typed and example questions share
+    the two places, the third waits, and another session's Clear answers at once."""
+    from gradio_client import Client
+
+    url, _ = launch_ui(ui_concurrency=2)
+    chat.gate = threading.Event()
+    questions = {  # session -> (how it asks: typed or an example, the question)
+        "typed": ("", HIROSHIMA_Q),
+        "example": ("_1", "What did Japan and the US agree on chips?"),
+        "waiting": ("", "Why did Biden cut his trip to Asia short?"),
+    }
+    jobs = {}
+
+    def started(count: int) -> bool:
+        deadline = time.monotonic() + 60
+        while len(chat.choosing) < count and time.monotonic() < deadline:
+            time.sleep(0.1)
+        return len(chat.choosing) == count
+
+    try:
+        for n, (name, (way, question)) in enumerate(questions.items(), start=1):
+            client = Client(url, verbose=False)
+            client.predict(question, [], api_name=f"/submit{way}")
+            jobs[name] = client.submit([], api_name=f"/respond{way}")
+            if name != "waiting":
+                assert started(n), f"the {name} question did not start: {chat.choosing}"
+        time.sleep(2)
+        assert chat.choosing == [q for _, q in list(questions.values())[:2]]  # third waits
+
+        cleared = Client(url, verbose=False).predict(api_name="/clear")
+        assert cleared == [] or cleared[0] == []  # answered while both places are taken
+        assert chat.choosing == [q for _, q in list(questions.values())[:2]]
+    finally:
+        chat.gate.set()
+    for name, job in jobs.items():
+        reply = job.result(timeout=60)[-1]
+        assert reply["role"] == "assistant", name
+    assert set(chat.choosing) == {q for _, q in questions.values()}  # the third, after
 
 
 def test_launch_with_login_refuses_anonymous_requests(launch_ui: Any) -> None:
