@@ -19,6 +19,7 @@ class Citation(BaseModel):
     end: int
     title: str | None = None
     date: str | None = None
+    date_basis: str = ""  # the article's date and where it came from
 
 
 class RetrievedChunk(BaseModel):
@@ -29,6 +30,7 @@ class RetrievedChunk(BaseModel):
     text: str
     title: str | None = None
     date: str | None = None
+    date_basis: str = ""  # the article's date and where it came from
     score: float = Field(description="Fused retrieval score (higher is better).")
     similarity: float | None = Field(
         None, description="Cosine similarity to the question, when the vector search found it."
@@ -46,6 +48,7 @@ class Evidence(BaseModel):
     text: str = Field(description="Verbatim: the file's text[start:end].")
     title: str | None = None
     date: str | None = None
+    date_basis: str = ""  # the article's date and where it came from
     chunk_rank: int = Field(1, description="Rank of the retrieved chunk it came from.")
     relevance: float = Field(0.0, description="Closeness to the question (cosine + overlap).")
     chosen: float = Field(0.0, description="The model's probability that it answers.")

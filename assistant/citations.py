@@ -194,6 +194,7 @@ def citation(number: int, evidence: Evidence) -> Citation:
         end=evidence.end,
         title=evidence.title,
         date=evidence.date,
+        date_basis=evidence.date_basis,
     )
 
 

@@ -104,7 +104,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     if answer.citations:
         print("\nSources:")
         for c in answer.citations:
-            about = ", ".join(x for x in (c.title, c.date) if x)
+            about = ", ".join(x for x in (c.title, c.date_basis or c.date) if x)
             print(
                 f"[{c.number}] {c.source}{f' ({about})' if about else ''} chars {c.start}-{c.end}"
             )

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import yaml
 
+from assistant.dates import article_date, described
 from assistant.errors import CorpusUnavailable
 
 ARTICLE_SUFFIXES = (".txt", ".md")
@@ -32,6 +33,7 @@ class Article:
     sha256: str
     title: str | None = None
     date: str | None = None  # ISO 8601 (YYYY-MM-DD) when the article states it
+    date_basis: str = ""  # its date and where that came from (`dates.described`)
 
 
 @dataclass(frozen=True)
@@ -118,6 +120,7 @@ def read_article(path: Path, root: Path, max_mb: float = MAX_FILE_MB) -> Article
         sha256=hashlib.sha256(data).hexdigest(),
         title=title,
         date=date,
+        date_basis=described(article_date(text, source)),
     )
 
 

@@ -58,6 +58,26 @@ def unannotate(annotated: str, resolved: list[Resolved]) -> str:
     return "".join(parts)
 
 
+def described(published: ArticleDate) -> str:
+    """The article's date and where it came from, in one line for people.
+
+    "2023-01-06, stated in the article (“6 Jan, 2023”)"; "2023-01 (month only),
+    inferred from “January 12, 2023” (confidence 0.7)"; "unknown: <what the text gives>".
+    """
+    if published.date is None or published.basis == "unknown":
+        return f"unknown: {published.note}" if published.note else "unknown"
+    if published.precision == "month":
+        when = f"{published.date:%Y-%m} (month only)"
+    elif published.precision == "year":
+        when = f"{published.date.year} (year only)"
+    else:
+        when = published.date.isoformat()
+    quoted = f"“{published.evidence.text}”" if published.evidence else "the text"
+    if published.basis == "stated":
+        return f"{when}, stated in the article ({quoted})"
+    return f"{when}, inferred from {quoted} (confidence {published.confidence:.1f})"
+
+
 def formats(d: datetime.date) -> list[str]:
     """The ways a reader writes the date: ["May 18, 2023", "18 May 2023", "2023-05-18"]."""
     month = month_name(d.month)
@@ -73,6 +93,7 @@ __all__ = [
     "Span",
     "annotate",
     "article_date",
+    "described",
     "formats",
     "resolve",
     "unannotate",

@@ -20,6 +20,7 @@ from assistant.errors import ModelFileError
 from assistant.settings import Settings
 
 CHUNKER_VERSION = 1
+DATES_VERSION = 1  # assistant/dates*.py: a new rule set rebuilds the store
 OPENAI_DEFAULT_EMBED = "text-embedding-3-small"
 
 
@@ -88,5 +89,6 @@ def fingerprint(settings: Settings) -> str:
         "chunk_tokens": settings.chunk_tokens,
         "chunk_overlap": settings.chunk_overlap,
         "chunker": CHUNKER_VERSION,
+        "dates": DATES_VERSION,
     }
     return hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:16]

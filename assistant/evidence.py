@@ -145,6 +145,7 @@ def sentences_of(chunks: Sequence[RetrievedChunk], read_text: ReadText) -> list[
                     text=text[s:e],
                     title=chunk.title,
                     date=chunk.date,
+                    date_basis=chunk.date_basis,
                     chunk_rank=rank,
                 )
             )

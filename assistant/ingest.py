@@ -24,14 +24,14 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
 from tqdm import tqdm
 
-from assistant.chunking import iter_chunk_spans
+from assistant.chunking import TokenCounter, iter_chunk_spans
 from assistant.corpus import Article, Skipped, check_folder, iter_corpus
 from assistant.settings import Settings
 from assistant.store import CHUNK_KEYS, MANIFEST_KEYS, ArticleStore, StoredFile
@@ -50,6 +50,7 @@ class IngestReport:
     # files an interrupted run left with missing chunks or two versions
     repaired: list[str] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
+    dates: dict[str, str] = field(default_factory=dict)  # embedded file -> its date and basis
     chunks_embedded: int = 0
     rebuilt: bool = False
     seconds: float = 0.0
@@ -78,12 +79,17 @@ class IngestReport:
             named = ", ".join(self.repaired[:LISTED])
             more = f" and {len(self.repaired) - LISTED} more" if len(self.repaired) > LISTED else ""
             lines.append(f"Repaired what an interrupted ingest left incomplete: {named}{more}.")
+        if self.dates:
+            lines.append("Article dates (where each came from):")
+            lines += [f"  {source}: {basis}" for source, basis in list(self.dates.items())[:LISTED]]
+            if len(self.dates) > LISTED:
+                lines.append(f"  and {len(self.dates) - LISTED} more")
         lines += [f"Skipped {s.source}: {s.reason}" for s in self.skipped]
         return "\n".join(lines)
 
 
 def article_nodes(
-    article: Article, settings: Settings, count_tokens: Callable[[str], int]
+    article: Article, settings: Settings, count_tokens: TokenCounter
 ) -> Iterator[TextNode]:
     """One LlamaIndex node per chunk, made as they are asked for.
 
@@ -105,6 +111,7 @@ def article_nodes(
             "file_sha256": article.sha256,
             "title": article.title or "",
             "date": article.date or "",
+            "date_basis": article.date_basis,
             "chunk": index,
         }
         if following is None:
@@ -175,7 +182,7 @@ def ingest(
     settings: Settings,
     store: ArticleStore,
     embedder: BaseEmbedding,
-    count_tokens: Callable[[str], int],
+    count_tokens: TokenCounter,
     progress: bool = True,
 ) -> IngestReport:
     """Bring the store in line with the folder, one file at a time (see the module doc)."""
@@ -200,6 +207,7 @@ def ingest(
             if _embed_needed(item, before, store, report):
                 if before and item.sha256 in before.partial:  # what a killed run left of it
                     store.delete_version(item.source, item.sha256)
+                report.dates[item.source] = item.date_basis
                 nodes = article_nodes(item, settings, count_tokens)
                 writer.add(item, nodes, replaces=before is not None)
         writer.flush()

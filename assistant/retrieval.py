@@ -121,6 +121,7 @@ def fuse(
                     text=node.get_content(),
                     title=meta.get("title") or None,
                     date=meta.get("date") or None,
+                    date_basis=meta.get("date_basis") or "",
                     score=0.0,
                 )
             chunk.score += 1.0 / (rrf_k + rank)

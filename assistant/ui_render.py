@@ -70,8 +70,10 @@ def highlight(text: str, start: int, end: int, radius: int = CONTEXT_CHARS) -> s
 
 
 def source_html(citation: Citation, text: str | None) -> str:
-    """One source: file, title and date where known, the quote marked in its context."""
-    about = " · ".join(escape(x) for x in (citation.title, citation.date) if x)
+    """One source: file, title and date (and where the date came from), the quote
+    marked in its context."""
+    when = citation.date_basis or citation.date
+    about = " · ".join(escape(x) for x in (citation.title, when) if x)
     head = (
         f'<div class="na-source-head"><span class="na-num">[{citation.number}]</span> '
         f'<span class="na-file">{escape(citation.source)}</span>'

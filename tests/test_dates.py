@@ -7,7 +7,6 @@ the five articles from the checkout and assert what reading them supports.
 from __future__ import annotations
 
 import datetime
-from pathlib import Path
 
 import pytest
 
@@ -20,8 +19,8 @@ from assistant.dates import (
     resolve,
     unannotate,
 )
+from tests.conftest import SEEDS
 
-SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 D = datetime.date
 
 
