@@ -177,12 +177,12 @@ class CheckedStream:
 def cite(
     phrased: str, question: str, chosen: Sequence[Evidence], shown: Sequence[Evidence]
 ) -> CheckedAnswer:
-    """Attach a supporting quote to each claim; fall back to quoting the evidence."""
-    citer = Citer(question, chosen, shown)
-    if not is_abstention(phrased):
-        for claim in claims_of(phrased):
-            citer.add(claim)
-    return citer.finish(phrased)
+    """Attach a supporting quote to each claim; fall back to quoting the evidence.
+
+    The whole reply at once, through the same checks `Assistant.stream` runs."""
+    checking = CheckedStream(question, chosen, shown)
+    checking.feed(phrased)
+    return checking.end()[1]
 
 
 def citation(number: int, evidence: Evidence) -> Citation:

@@ -144,7 +144,6 @@ def iter_corpus(folder: Path, max_mb: float = MAX_FILE_MB) -> Iterator[Article |
 
 def load_corpus(folder: Path, max_mb: float = MAX_FILE_MB) -> tuple[list[Article], list[Skipped]]:
     """Every article in memory at once: for small folders (tests, evals), not for ingest."""
-    check_folder(folder)
     articles: list[Article] = []
     skipped: list[Skipped] = []
     for item in iter_corpus(folder, max_mb):

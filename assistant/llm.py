@@ -12,7 +12,7 @@ import math
 import os
 import re
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -222,7 +222,7 @@ class OpenAIChat:
 
     def stream(self, messages: list[Message], max_tokens: int, usage: Usage) -> Iterator[str]:
         try:
-            response = self._retrying(
+            response = retrying(
                 lambda: self._client.chat.completions.create(
                     model=self.model,
                     messages=messages,  # type: ignore[arg-type]
@@ -230,7 +230,9 @@ class OpenAIChat:
                     temperature=self.temperature,
                     max_tokens=max_tokens,
                     stream_options={"include_usage": True},
-                )
+                ),
+                self.max_retries,
+                self.max_wait,
             )
             completion = 0
             reported = None
@@ -297,18 +299,17 @@ class OpenAIChat:
         return Scores.from_text(choice.message.content or "", labels)
 
     def _create(self, messages: list[Message], max_tokens: int, **extra: Any) -> Any:
-        return self._retrying(
+        return retrying(
             lambda: self._client.chat.completions.create(
                 model=self.model,
                 messages=messages,  # type: ignore[arg-type]
                 temperature=0.0,
                 max_tokens=max_tokens,
                 **extra,
-            )
+            ),
+            self.max_retries,
+            self.max_wait,
         )
-
-    def _retrying(self, call: Callable[[], Any]) -> Any:
-        return retrying(call, self.max_retries, self.max_wait)
 
     def _explain(self, exc: Exception) -> Exception:
         import openai

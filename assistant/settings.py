@@ -36,8 +36,9 @@ def bundled(name: Literal["prompts", "seeds"]) -> Path:
     makes, they are the top-level `prompts/` and `seeds/` themselves: setuptools'
     editable import hook cannot serve folders without an `__init__.py`.
     """
-    shipped = resources.files("assistant").joinpath("bundled", name)
-    return Path(str(shipped)) if shipped.is_dir() else PROJECT_ROOT / name
+    if installed():
+        return Path(str(resources.files("assistant").joinpath("bundled", name)))
+    return PROJECT_ROOT / name
 
 
 def installed() -> bool:
