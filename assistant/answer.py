@@ -8,7 +8,41 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+from assistant.dates_model import DAY_NAMES
+
 ABSTAIN_TEXT = "The articles don't say."
+
+
+class DateNote(BaseModel):
+    """A relative date expression of an article ("on Thursday") and the date it means."""
+
+    start: int = Field(description="Offsets of the expression in its file.")
+    end: int
+    expression: str = Field(description="Verbatim: the file's text[start:end].")
+    reading: str = Field(
+        description="For a reader: 'Thursday, May 18, 2023', '24th, the article gives no month'."
+    )
+    iso: str | None = Field(
+        None, description="YYYY-MM-DD (day), YYYY-MM (month) or YYYY, when known."
+    )
+    note: str = Field("", description="What the resolution rests on, when it is less than certain.")
+
+    @property
+    def calendar(self) -> str:
+        """The reading without its weekday: "Thursday, May 18, 2023" -> "May 18, 2023"."""
+        weekday, _, rest = self.reading.partition(", ")
+        return rest if weekday in DAY_NAMES and rest else self.reading
+
+
+def dates_said(notes: list[DateNote]) -> str:
+    """'“on Thursday” is May 18, 2023; “on the 24th” is 24th, the article gives no month'."""
+    said = []
+    for n in notes:
+        expression = " ".join(n.expression.split())
+        twice = n.reading.split(",")[0] in expression  # not "“on Thursday” is Thursday, ..."
+        reading = n.calendar if twice else n.reading
+        said.append(f"“{expression}” is {reading}" + (f" ({n.note})" if n.note and n.iso else ""))
+    return "; ".join(said)
 
 
 class Citation(BaseModel):
@@ -20,6 +54,7 @@ class Citation(BaseModel):
     title: str | None = None
     date: str | None = None
     date_basis: str = ""  # the article's date and where it came from
+    dates: list[DateNote] = Field(default=[], description="Relative dates inside `text`, resolved.")
 
 
 class RetrievedChunk(BaseModel):
@@ -31,6 +66,7 @@ class RetrievedChunk(BaseModel):
     title: str | None = None
     date: str | None = None
     date_basis: str = ""  # the article's date and where it came from
+    dates: list[DateNote] = Field(default=[], description="Relative dates inside `text`, resolved.")
     score: float = Field(description="Fused retrieval score (higher is better).")
     similarity: float | None = Field(
         None, description="Cosine similarity to the question, when the vector search found it."
@@ -49,6 +85,7 @@ class Evidence(BaseModel):
     title: str | None = None
     date: str | None = None
     date_basis: str = ""  # the article's date and where it came from
+    dates: list[DateNote] = Field(default=[], description="Relative dates inside `text`, resolved.")
     chunk_rank: int = Field(1, description="Rank of the retrieved chunk it came from.")
     relevance: float = Field(0.0, description="Closeness to the question (cosine + overlap).")
     chosen: float = Field(0.0, description="The model's probability that it answers.")

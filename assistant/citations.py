@@ -12,14 +12,17 @@ Markers the model wrote are ignored: the code attaches its own.
 
 from __future__ import annotations
 
+import datetime
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from assistant.answer import Citation, Evidence
+from assistant.answer import Citation, Evidence, dates_said
 from assistant.chunking import split_sentences
 from assistant.corpus import ReadText
-from assistant.evidence import content_words
+from assistant.dates import formats
+from assistant.decision import asks_article_date, asks_date
+from assistant.evidence import content_words, with_dates
 from assistant.terms import fold, key_terms, missing_terms
 
 MARKER = re.compile(r"\s*\[(?:excerpts?\s*|sentences?\s*)?(\d+(?:\s*(?:,|and|-)\s*\d+)*)\]", re.I)
@@ -35,9 +38,10 @@ _MONTH = (
 )
 # a calendar date the model added ("on May 19, 2023"): dropped when no quote carries it
 _DATE_PHRASE = re.compile(
-    rf",?\s*\b(?:on |in )?(?:{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s*\d{{4}})?|"
-    rf"\d{{1,2}}\s+{_MONTH}(?:\s+\d{{4}})?|{_MONTH}\s+\d{{4}}|\d{{4}}-\d{{2}}-\d{{2}})\b"
-)
+    rf"(,)?\s*\b(?:[Oo]n |[Ii]n )?(?:{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s*\d{{4}})?|"
+    rf"\d{{1,2}}\s+{_MONTH}(?:\s+\d{{4}})?|{_MONTH}\s+\d{{4}}|\d{{4}}-\d{{2}}-\d{{2}})\b(?(1)|,?)"
+)  # a comma before it stays out; one after it goes with it ("held on May 19, 2023, in")
+_BRACKETED = re.compile(r"\s*\[([^\]]*[A-Za-z][^\]]*)\]")  # not a marker: it has letters
 MIN_OVERLAP = 0.5  # a claim with no new names or numbers must share this much wording
 
 
@@ -71,18 +75,38 @@ def supports(claim: str, question: str, quote: str) -> bool:
 def backed_by(
     claim: str, question: str, chosen: Sequence[Evidence], shown: Sequence[Evidence]
 ) -> list[Evidence]:
-    """The chosen sentence that carries the claim, else any other shown one (re-pointing)."""
+    """The chosen sentence that carries the claim, else any other shown one (re-pointing),
+    else a chosen one and a shown one that carry it together ("Kishida" from one,
+    "the 22nd" from the other)."""
+
+    def carried(*evidence: Evidence) -> bool:
+        return supports(claim, question, " ".join(support_text(e, question) for e in evidence))
+
     for pool in (chosen, shown):
         for evidence in pool:
-            if supports(claim, question, evidence.text):
+            if carried(evidence):
                 return [evidence]
+    for first in chosen:
+        for second in shown:  # two sentences of one article: no date of one, day of another
+            if second is not first and second.source == first.source and carried(first, second):
+                return [first, second]
     return []
 
 
+def support_text(evidence: Evidence, question: str) -> str:
+    """The sentence with the dates its expressions resolve to, and, for a question about
+    an article's date, that date as a reader writes it."""
+    text = with_dates(evidence)
+    if evidence.date and asks_article_date(question):
+        text += " " + " ".join(formats(datetime.date.fromisoformat(evidence.date)))
+    return text
+
+
 def claims_of(text: str) -> list[str]:
-    """The answer's sentences, without any markers the model wrote."""
-    text = text.strip()
-    claims = [MARKER.sub("", text[s:e]).strip() for s, e in split_sentences(text)]
+    """The answer's sentences, without any markers the model wrote (a date it copied
+    from the evidence's brackets, "Thursday [May 18, 2023]", keeps parentheses)."""
+    text = _BRACKETED.sub(r" (\1)", MARKER.sub("", text.strip()))
+    claims = [text[s:e].strip() for s, e in split_sentences(text)]
     return [c for c in claims if re.search(r"\w", c)]
 
 
@@ -105,7 +129,8 @@ class Citer:
     def add(self, claim: str) -> str | None:
         backing = backed_by(claim, self.question, self.chosen, self.shown)
         if not backing and _DATE_PHRASE.search(claim):  # keep the claim, lose the date
-            trimmed = _DATE_PHRASE.sub("", claim)
+            trimmed = re.sub(r"^[\s,]+", "", _DATE_PHRASE.sub("", claim))
+            trimmed = trimmed[:1].upper() + trimmed[1:]
             backing = backed_by(trimmed, self.question, self.chosen, self.shown)
             claim = trimmed if backing else claim
         if not backing:
@@ -126,11 +151,13 @@ class Citer:
         the phrasing said the sentences do not answer."""
         if not self.parts or is_abstention(phrased):
             top = self.chosen[0]
-            return CheckedAnswer(
-                f"“{' '.join(top.text.split())}” [1]", [citation(1, top)], True, self.dropped
-            )
+            quoted = f"“{' '.join(top.text.split())}” [1]"
+            quoted += dates_added(self.question, quoted, [top])
+            return CheckedAnswer(quoted, [citation(1, top)], True, self.dropped)
         citations = [citation(self.numbers[(e.source, e.start)], e) for e in self.used]
-        return CheckedAnswer(" ".join(self.parts), citations, False, self.dropped)
+        text = " ".join(self.parts)
+        text += dates_added(self.question, text, self.used)
+        return CheckedAnswer(text, citations, False, self.dropped)
 
 
 class CheckedStream:
@@ -185,6 +212,19 @@ def cite(
     return checking.end()[1]
 
 
+def dates_added(question: str, text: str, used: Sequence[Evidence]) -> str:
+    """For a "when" question whose answer gives no calendar date its quotes resolve
+    ("on Thursday"): ' (“on Thursday” is May 18, 2023.)', or what the article leaves
+    open ("24th, the article gives no month"). Empty otherwise."""
+    notes = [n for e in used for n in e.dates]
+    weekday = "day of the week" in question.lower()  # then "May 18, 2023" is not enough
+    if not notes or not asks_date(question):
+        return ""
+    if any((n.reading if weekday else n.calendar) in text for n in notes):
+        return ""
+    return f" ({dates_said(notes)}.)"
+
+
 def citation(number: int, evidence: Evidence) -> Citation:
     return Citation(
         number=number,
@@ -195,6 +235,7 @@ def citation(number: int, evidence: Evidence) -> Citation:
         title=evidence.title,
         date=evidence.date,
         date_basis=evidence.date_basis,
+        dates=evidence.dates,
     )
 
 

@@ -91,6 +91,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
+    from assistant.answer import dates_said
     from assistant.core import Assistant, validate_question
 
     settings = settings_from(args)
@@ -109,6 +110,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
                 f"[{c.number}] {c.source}{f' ({about})' if about else ''} chars {c.start}-{c.end}"
             )
             print(f'    "{" ".join(c.quote.split())}"')
+            if c.dates:
+                print(f"    dates: {dates_said(c.dates)}")
     return 0
 
 

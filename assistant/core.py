@@ -24,7 +24,7 @@ from assistant.answer import (
 )
 from assistant.citations import MARKER, CheckedStream
 from assistant.corpus import text_reader
-from assistant.decision import decide
+from assistant.decision import decide, typed_choice
 from assistant.embeddings import build_embedder, fingerprint, token_counter
 from assistant.errors import BadQuestion, StoreUnavailable
 from assistant.evidence import rank_sentences, sentences_of
@@ -137,6 +137,7 @@ class Assistant:
             timings.prompt_ready_s = time.perf_counter() - began
             selection = self.selector.select(standalone, shown, usage)
             shown = selection.shown
+            selection.chosen = typed_choice(standalone, selection.chosen, shown)
             retrieved = [c.text for c in chunks]
             decision = decide(standalone, retrieved, selection.chosen, selection.none, s.thresholds)
         else:

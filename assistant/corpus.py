@@ -18,7 +18,8 @@ from pathlib import Path
 
 import yaml
 
-from assistant.dates import article_date, described
+from assistant.answer import DateNote
+from assistant.dates import ArticleDate, article_date, described, reading, resolve
 from assistant.errors import CorpusUnavailable
 
 ARTICLE_SUFFIXES = (".txt", ".md")
@@ -34,6 +35,7 @@ class Article:
     title: str | None = None
     date: str | None = None  # ISO 8601 (YYYY-MM-DD) when the article states it
     date_basis: str = ""  # its date and where that came from (`dates.described`)
+    dates: tuple[DateNote, ...] = ()  # its relative date expressions, resolved
 
 
 @dataclass(frozen=True)
@@ -113,6 +115,7 @@ def read_article(path: Path, root: Path, max_mb: float = MAX_FILE_MB) -> Article
     if not text.strip():
         raise UnreadableArticle("empty file")
     title, date = extract_title_and_date(text, markdown=path.suffix.lower() == ".md")
+    published = article_date(text, source)
     return Article(
         source=source,
         path=path.resolve(),
@@ -120,8 +123,24 @@ def read_article(path: Path, root: Path, max_mb: float = MAX_FILE_MB) -> Article
         sha256=hashlib.sha256(data).hexdigest(),
         title=title,
         date=date,
-        date_basis=described(article_date(text, source)),
+        date_basis=described(published),
+        dates=date_notes(text, published),
     )
+
+
+def date_notes(text: str, published: ArticleDate) -> tuple[DateNote, ...]:
+    """Each relative date expression of the article and the date it means."""
+    notes = []
+    for r in resolve(text, published):
+        said = reading(r)
+        if said is not None:
+            iso = r.label if r.date is not None and not r.label.startswith("week") else None
+            notes.append(
+                DateNote(
+                    start=r.start, end=r.end, expression=r.text, reading=said, iso=iso, note=r.note
+                )
+            )
+    return tuple(notes)
 
 
 def check_folder(folder: Path) -> None:

@@ -28,19 +28,24 @@ def _insertions(resolved: list[Resolved]) -> list[tuple[int, str]]:
     return sorted((r.end, f" [{r.label}]") for r in resolved if r.label is not None)
 
 
+def inserted(text: str, insertions: list[tuple[int, str]]) -> str:
+    """`text` with each (offset, piece) inserted at its offset, in order of offset."""
+    parts: list[str] = []
+    last = 0
+    for offset, piece in sorted(insertions):
+        parts += [text[last:offset], piece]
+        last = offset
+    parts.append(text[last:])
+    return "".join(parts)
+
+
 def annotate(text: str, resolved: list[Resolved]) -> str:
     """`text` with " [date]" after each resolved expression ("on Thursday [2023-05-18]").
 
     Nothing else changes: `unannotate(annotate(text, r), r) == text`. Expressions
     that resolve to nothing at all (no date, no partial, no note) get no bracket.
     """
-    parts: list[str] = []
-    last = 0
-    for offset, inserted in _insertions(resolved):
-        parts += [text[last:offset], inserted]
-        last = offset
-    parts.append(text[last:])
-    return "".join(parts)
+    return inserted(text, _insertions(resolved))
 
 
 def unannotate(annotated: str, resolved: list[Resolved]) -> str:
@@ -78,6 +83,22 @@ def described(published: ArticleDate) -> str:
     return f"{when}, inferred from {quoted} (confidence {published.confidence:.1f})"
 
 
+def reading(r: Resolved) -> str | None:
+    """The date an expression means, as a reader writes it: "Thursday, May 18, 2023",
+    "October 2022", "2022", "week of May 15, 2023", or what the text leaves open
+    ("24th, the article gives no month"); None when nothing is known."""
+    if r.date is None:
+        return r.label
+    if r.precision == "day":  # "on Thursday" -> "Thursday, May 18, 2023"
+        weekday = f"{r.date:%A}, " if r.rule == "weekday" else ""
+        return weekday + formats(r.date)[0]
+    if r.precision == "week":
+        return f"week of {formats(r.date)[0]}"
+    if r.precision == "month":
+        return f"{month_name(r.date.month)} {r.date.year}"
+    return str(r.date.year)
+
+
 def formats(d: datetime.date) -> list[str]:
     """The ways a reader writes the date: ["May 18, 2023", "18 May 2023", "2023-05-18"]."""
     month = month_name(d.month)
@@ -95,6 +116,8 @@ __all__ = [
     "article_date",
     "described",
     "formats",
+    "inserted",
+    "reading",
     "resolve",
     "unannotate",
 ]

@@ -10,7 +10,9 @@ choice). Here the choice is code, reading signals that each measure one thing:
   sentences shown (a question about "Osaka" when no evidence says Osaka is
   asking about something the articles do not hold: a false premise or a gap);
 - `answer_type`: a question asking how many, how much, when or who needs the
-  chosen sentence to hold a number, a date or a name not already in the question.
+  chosen sentence to hold a number, a date or a name not already in the question
+  ("on what date" wants a day, read with the sentence's resolved dates). When
+  it does not, `typed_choice` first adds the likeliest shown sentence that does.
 
 The thresholds are settings, fitted on the eval's dev split (`python -m
 evals.calibrate`), and every answer records the signals and the margin by
@@ -24,7 +26,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from assistant.answer import Decision, Evidence
-from assistant.terms import DATE_LIKE, NUMBER_LIKE, fold, key_terms, missing_terms
+from assistant.evidence import with_dates
+from assistant.terms import DATE_LIKE, DAY_LIKE, NUMBER_LIKE, fold, key_terms, missing_terms
 
 _ASKS_NUMBER = re.compile(
     r"\bhow (?:many|much|large|big|long|far|old)\b|\bwhat (?:percentage|share|amount|number)\b|"
@@ -52,13 +55,35 @@ _HOW_MANY = re.compile(
     re.I,
 )
 _HOW_MANY_FIRST = re.compile(r"\bhow many ([A-Za-z-]+)", re.I)
-_ASKS_DATE = re.compile(r"^\s*when\b|\bwhat (?:date|day|year|month)\b|\bon what date\b", re.I)
+_ASKS_DATE = re.compile(
+    r"^\s*(?:since |until |by )?when\b|\bwhat (?:date|day|year|month)\b|\bon what date\b", re.I
+)
+_ASKS_DAY = re.compile(r"\b(?:what|which) (?:date|day)\b(?! of the week)", re.I)
+_ASKS_ARTICLE_DATE = re.compile(
+    r"\bdate of the article|\barticles?\b.*\b(?:dated|published)\b|\bwhen was .*\b(?:published|"
+    r"written)\b",
+    re.I,
+)
 _NOT_NAMES = frozenset(
     ["east", "west", "north", "south", "asian", "asia", "europe", "european", "group", "seven",
      "g7", "vice", "white", "house", "us", "uk", "eu", "japan", "china", "korea", "russia",
      "netherlands", "pacific", "indo-pacific", "ocean", "sea", "strait"]
 )  # fmt: skip
 _ASKS_PERSON = re.compile(r"^\s*who\b|\bwhich (?:official|person|minister|leader)\b", re.I)
+
+
+TYPED_LEAST = 0.04  # a sentence the model gave this much can join for the answer type
+MAX_JOINED = 3
+
+
+def asks_date(question: str) -> bool:
+    """Does it ask when: "When ...?", "On what date ...?", "What day ...?"."""
+    return _ASKS_DATE.search(question) is not None
+
+
+def asks_article_date(question: str) -> bool:
+    """Does it ask an article's own date: "What is the date of the article ...?"."""
+    return _ASKS_ARTICLE_DATE.search(question) is not None
 
 
 @dataclass(frozen=True)
@@ -78,7 +103,7 @@ def coverage(question: str, texts: Sequence[str]) -> float:
 
 def answer_type_found(question: str, chosen: Sequence[Evidence]) -> bool:
     """Does the chosen evidence hold the kind of thing the question asks for?"""
-    text = " ".join(s.text for s in chosen)
+    text = " ".join(with_dates(s) for s in chosen)  # "on Thursday [May 18, 2023]" is a date
     asked = set(key_terms(question))
     if _ASKS_MONEY.search(question):
         return _MONEY.search(text) is not None
@@ -93,13 +118,32 @@ def answer_type_found(question: str, chosen: Sequence[Evidence]) -> bool:
     if _ASKS_NUMBER.search(question):
         numbers = {m.group().lower() for m in NUMBER_LIKE.finditer(text)}
         return any(fold(n) not in asked for n in numbers)
-    if _ASKS_DATE.search(question):
+    if _ASKS_DAY.search(question):  # "on what date": a day, not just "last year"
+        return DAY_LIKE.search(text) is not None
+    if asks_date(question):
         return DATE_LIKE.search(text) is not None
     if _ASKS_PERSON.search(question):  # a name that is neither asked about nor a place
         return any(
             t not in asked and t not in _NOT_NAMES and not t[0].isdigit() for t in key_terms(text)
         )
     return True
+
+
+def typed_choice(
+    question: str, chosen: list[Evidence], shown: Sequence[Evidence], least: float = TYPED_LEAST
+) -> list[Evidence]:
+    """The chosen sentences, led by the likeliest other one that holds what the
+    question asks for (a date for "when", a number for "how many") when none of
+    the chosen does and the model gave it at least `least`: a small model often
+    ranks the sentence that names the event above the one that dates it."""
+    if not chosen or answer_type_found(question, chosen) or len(chosen) >= MAX_JOINED:
+        return chosen
+    taken = {(c.source, c.start) for c in chosen}
+    others = [s for s in shown if (s.source, s.start) not in taken and s.chosen >= least]
+    for other in sorted(others, key=lambda s: -s.chosen):
+        if answer_type_found(question, [other]):
+            return [other, *chosen]
+    return chosen
 
 
 def decide(

@@ -9,6 +9,11 @@ called for ...") is shown with the sentence before it, so the model and the
 reader can tell who "he" is. A sentence that speaks to the assistant rather than
 reporting news (`guard.py`) is never shown.
 
+The model reads each sentence with its relative dates resolved in brackets
+("on Thursday [Thursday, May 18, 2023]", from the notes ingest stored with the
+chunk) and the article's own date marked as such, once per article; the
+quote stays the file's exact text.
+
 The list is ranked in code by meaning (MiniLM cosine) plus shared words, and
 cut to `evidence_sentences` items: short prompts, and the answer sentence is
 almost always inside.
@@ -16,6 +21,7 @@ almost always inside.
 
 from __future__ import annotations
 
+import datetime
 import logging
 import re
 from collections.abc import Callable, Sequence
@@ -23,6 +29,7 @@ from collections.abc import Callable, Sequence
 from assistant.answer import Evidence, RetrievedChunk
 from assistant.chunking import split_sentences
 from assistant.corpus import ReadText
+from assistant.dates import formats, inserted
 from assistant.guard import is_instruction
 
 log = logging.getLogger(__name__)
@@ -123,6 +130,11 @@ def sentences_of(chunks: Sequence[RetrievedChunk], read_text: ReadText) -> list[
             if start < 0:
                 continue
             end = start + len(chunk.text)
+        shift = start - chunk.start
+        notes = [
+            n.model_copy(update={"start": n.start + shift, "end": n.end + shift})
+            for n in chunk.dates
+        ]
         units: list[list[int]] = []  # a pronoun sentence joins the one before it
         for s, e in split_sentences(text, start, end):
             if units and _OPENS_WITH_PRONOUN.match(text[s:e]):
@@ -146,6 +158,7 @@ def sentences_of(chunks: Sequence[RetrievedChunk], read_text: ReadText) -> list[
                     title=chunk.title,
                     date=chunk.date,
                     date_basis=chunk.date_basis,
+                    dates=[n for n in notes if s <= n.start and n.end <= e],
                     chunk_rank=rank,
                 )
             )
@@ -171,9 +184,32 @@ def rank_sentences(
     return ranked[:limit]
 
 
-def numbered(sentences: Sequence[Evidence]) -> str:
-    """The list the model reads: `1. (2023-05-19) At their talks in Hiroshima ...`."""
-    return "\n".join(
-        f"{i}. {f'({s.date}) ' if s.date else ''}{' '.join(s.text.split())}"
-        for i, s in enumerate(sentences, start=1)
+def with_dates(evidence: Evidence) -> str:
+    """The sentence with each relative date followed by the date it means:
+    "... on Thursday [May 18, 2023] agreed ..." (the quote itself stays verbatim)."""
+    return inserted(
+        evidence.text, [(n.end - evidence.start, f" [{n.reading}]") for n in evidence.dates]
     )
+
+
+def numbered(sentences: Sequence[Evidence]) -> str:
+    """The list the model reads: `1. (article of May 19, 2023) At their talks in ...`.
+    The article's date is marked as such, so that it is not taken for the event's,
+    and given once, at the article's first sentence in the list (short prompts)."""
+    lines, dated = [], set()
+    for i, s in enumerate(sentences, start=1):
+        first = s.date and s.source not in dated
+        dated.add(s.source)
+        lines.append(
+            f"{i}. {f'(article of {published(s.date)}) ' if first and s.date else ''}"
+            f"{' '.join(with_dates(s).split())}"
+        )
+    return "\n".join(lines)
+
+
+def published(iso: str) -> str:
+    """ "2023-05-19" -> "May 19, 2023" (as it was given, if it is not an ISO date)."""
+    try:
+        return formats(datetime.date.fromisoformat(iso))[0]
+    except ValueError:
+        return iso

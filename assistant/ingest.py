@@ -22,15 +22,17 @@ version of a file is deleted only after every chunk of the new one is in.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
 from tqdm import tqdm
 
+from assistant.answer import DateNote
 from assistant.chunking import TokenCounter, iter_chunk_spans
 from assistant.corpus import Article, Skipped, check_folder, iter_corpus
 from assistant.settings import Settings
@@ -112,6 +114,7 @@ def article_nodes(
             "title": article.title or "",
             "date": article.date or "",
             "date_basis": article.date_basis,
+            "dates": notes_json(article.dates, span.start, span.end),
             "chunk": index,
         }
         if following is None:
@@ -129,6 +132,14 @@ def article_nodes(
         node.relationships[NodeRelationship.SOURCE] = RelatedNodeInfo(node_id=article.source)
         yield node
         span, index = following, index + 1
+
+
+def notes_json(notes: Sequence[DateNote], start: int, end: int) -> str:
+    """The date notes inside text[start:end], as JSON (Chroma metadata holds scalars)."""
+    inside = [
+        n.model_dump(exclude_defaults=True) for n in notes if start <= n.start and n.end <= end
+    ]
+    return json.dumps(inside, ensure_ascii=False) if inside else ""
 
 
 class Writer:

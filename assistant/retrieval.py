@@ -8,6 +8,7 @@ through LlamaIndex retrievers; fusion is reciprocal rank fusion (RRF).
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 from pathlib import Path
@@ -122,6 +123,7 @@ def fuse(
                     title=meta.get("title") or None,
                     date=meta.get("date") or None,
                     date_basis=meta.get("date_basis") or "",
+                    dates=json.loads(meta.get("dates") or "[]"),
                     score=0.0,
                 )
             chunk.score += 1.0 / (rrf_k + rank)

@@ -31,7 +31,7 @@ from llama_index.core.schema import TextNode
 from assistant.errors import StoreUnavailable
 from assistant.settings import Settings
 
-CHUNK_KEYS = ("source", "start", "end", "file_sha256", "title", "date", "date_basis")
+CHUNK_KEYS = ("source", "start", "end", "file_sha256", "title", "date", "date_basis", "dates")
 MANIFEST_KEYS = ("chunk", "file_chunks")  # position in its file; on the last chunk, the count
 # Chroma's defaults (16 neighbours, ef 100) miss chunks that stand apart from the
 # rest, which are the ones holding a unique fact: on a 10k-chunk benchmark corpus

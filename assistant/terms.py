@@ -78,6 +78,14 @@ DATE_LIKE = re.compile(
     r"\b\d{4}\.\s*\d{1,2}\.\s*\d{1,2}\b|\b(?:last|next|this) (?:year|month|week)\b",
     re.I,
 )
+# a date to the day: "May 18, 2023", "18 May", "on the 22nd", "Thursday", "2023-05-18"
+DAY_LIKE = re.compile(
+    rf"\b(?:{_MONTHS.replace(' ', '|')})\s+\d{{1,2}}\b|\b\d{{1,2}}(?:st|nd|rd|th)?\s+"
+    rf"(?:of\s+)?(?:{_MONTHS.replace(' ', '|')})\b|\bthe \d{{1,2}}(?:st|nd|rd|th)\b|"
+    r"\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b|\b\d{4}-\d{2}-\d{2}\b|"
+    r"\b\d{4}\.\s*\d{1,2}\.\s*\d{1,2}\b|\b\d{1,2}(?:st|nd|rd|th)\b",
+    re.I,
+)
 NUMBER_LIKE = re.compile(rf"\d|\b(?:{'|'.join(sorted(_NUMBER_WORDS))})\b", re.I)
 
 
@@ -108,6 +116,7 @@ def key_terms(text: str) -> list[str]:
         )
     terms: list[str] = []
     tokens = []
+    may_is_month = re.search(r"\bMay\s+\d|\d(?:st|nd|rd|th)?\s+May\b", text) is not None
     for match in _TOKEN.finditer(folded_multi):  # "Biden-Kishida" is two names
         parts = match.group().split("-")
         whole = len(parts) > 1 and all(p[:1].isupper() for p in parts)
@@ -117,7 +126,9 @@ def key_terms(text: str) -> list[str]:
         if not is_number and not token[0].isupper():
             continue
         key = _key(token)
-        if not key or key in _COMMON or (not is_number and len(key) < 2 and key != "x"):
+        month = token == "May" and may_is_month  # the month, not the verb: "May 23"
+        common = (key in _COMMON and not month) or (len(key) < 2 and key != "x")
+        if not key or (common and not is_number):
             continue
         if key not in terms:
             terms.append(key)
@@ -125,8 +136,11 @@ def key_terms(text: str) -> list[str]:
 
 
 def contains_term(haystack_folded: str, term: str) -> bool:
-    """Is `term` (from `key_terms`) in a text already passed through `fold`?"""
-    return re.search(rf"(?<![a-z0-9]){re.escape(term)}(?![a-z0-9])", haystack_folded) is not None
+    """Is `term` (from `key_terms`) in a text already passed through `fold`?
+    A number matches its ordinal too: "22" (from "the 22nd") is in "on the 22nd"."""
+    ordinal = "(?:st|nd|rd|th)?" if term[-1:].isdigit() else ""
+    pattern = rf"(?<![a-z0-9]){re.escape(term)}{ordinal}(?![a-z0-9])"
+    return re.search(pattern, haystack_folded) is not None
 
 
 def missing_terms(terms: list[str], text: str) -> list[str]:

@@ -76,6 +76,7 @@ CSS = """
 .na-source:has(details[open]) > .na-context { display: none; }  /* the longer one replaces it */
 .na-source summary { cursor: pointer; font-size: .85em; color: var(--body-text-color-subdued); }
 .na-note { font-size: .8em; color: var(--body-text-color-subdued); }
+.na-dates { font-size: .85em; margin-top: .2em; }
 #na-status { font-size: .85em; }
 """
 

@@ -13,7 +13,7 @@ import html
 import re
 from collections.abc import Sequence
 
-from assistant.answer import Answer, Citation, Evidence
+from assistant.answer import Answer, Citation, Evidence, dates_said
 from assistant.corpus import ReadText
 from assistant.errors import AssistantError
 from assistant.llm import Message
@@ -95,6 +95,8 @@ def source_html(citation: Citation, text: str | None) -> str:
             f'<div class="na-context">{highlight(text, start, end, MORE_CONTEXT_CHARS)}</div>'
             "</details>"
         )
+    if citation.dates:
+        body += f'<div class="na-dates">Dates: {escape(dates_said(citation.dates))}</div>'
     return f'<div class="na-source">{head}{body}</div>'
 
 

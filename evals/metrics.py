@@ -9,6 +9,7 @@ baseline comparison does that for any subset of items).
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import json
 import math
@@ -20,6 +21,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, model_validator
 
 from assistant.answer import Answer, Citation
+from assistant.dates import formats
 
 Kind = Literal["single", "multi", "unanswerable", "false_premise", "follow_up"]
 Split = Literal["dev", "heldout"]
@@ -39,7 +41,9 @@ _CHARS = str.maketrans(
 )  # fmt: skip
 _SPACE = re.compile(r"\s+")
 _MARKERS = re.compile(r"\s*\[\d+\]")
-_NEGATION = re.compile(r"\b(?:not|no|never|none|neither|nor|cannot|contrary|however)\b|n't\b")
+_NEGATION = re.compile(
+    r"\b(?:not|no|never|none|neither|nor|cannot|contrary|however|without)\b|n't\b"
+)  # "without preconditions" answers "what preconditions did he set?"
 
 
 class Question(BaseModel):
@@ -55,6 +59,7 @@ class Question(BaseModel):
     sources: list[str] = []
     facts: list[list[str]] = []
     follows: str | None = None
+    date: bool = False  # a "when" question: counted in date accuracy
     note: str = ""
 
     @model_validator(mode="after")
@@ -69,7 +74,7 @@ class Question(BaseModel):
 
     def fingerprint(self) -> str:
         """Changes when anything that affects scoring changes (not the note)."""
-        scored = self.model_dump(exclude={"note"})
+        scored = self.model_dump(exclude={"note"} | (set() if self.date else {"date"}))
         return hashlib.sha256(json.dumps(scored, sort_keys=True).encode()).hexdigest()[:12]
 
 
@@ -80,6 +85,7 @@ class ItemResult(BaseModel):
     kind: Kind
     split: Split
     answerable: bool
+    date: bool = False  # a "when" question (date accuracy)
     question_hash: str
     question: str
     standalone_question: str
@@ -129,6 +135,7 @@ METRICS: tuple[Metric, ...] = (
     Metric("source_recall", "source recall", "rate", "higher", "n_answerable"),
     Metric("citation_precision", "citation precision", "rate", "higher", "n_citations"),
     Metric("fact_supported", "fact supported by a cited quote", "rate", "higher", "n_facts_found"),
+    Metric("date_accuracy", "date accuracy", "rate", "higher", "n_date"),
     Metric("quote_validity", "quote validity", "rate", "higher", "n_citations"),
     Metric("abstention_rate", "abstention rate", "rate", "higher", "n_not_answerable"),
     Metric("unanswerable_abstained", "unanswerable abstained", "rate", "higher", "n_unanswerable"),
@@ -145,7 +152,7 @@ METRICS: tuple[Metric, ...] = (
 )
 COUNTS = (
     "n_items", "n_answerable", "n_not_answerable", "n_unanswerable", "n_false_premise",
-    "n_citations", "n_facts_found",
+    "n_citations", "n_facts_found", "n_date",
 )  # fmt: skip
 
 
@@ -173,6 +180,20 @@ def supported_facts(text: str, facts: Sequence[Sequence[str]], quotes: Sequence[
         ok and any(normalize(p) in h for p in phrasings for h in haystacks)
         for ok, phrasings in zip(stated, facts, strict=True)
     ]
+
+
+def cited_text(citation: Citation) -> str:
+    """The quote, plus every way of writing the dates it resolves ("on Thursday" in the
+    quote supports "May 18, 2023" in the answer) and the cited article's own date (the
+    citation names the article, whose header states it)."""
+    written = [n.reading for n in citation.dates]
+    days = [n.iso for n in citation.dates if n.iso and len(n.iso) == 10]
+    for iso in [*days, citation.date]:
+        try:
+            written += formats(datetime.date.fromisoformat(iso or ""))
+        except ValueError:
+            continue
+    return " ".join([citation.quote, *written])
 
 
 def rejects_premise(text: str, valid_citations: int) -> bool:
@@ -228,6 +249,7 @@ def score_item(
         kind=question.kind,
         split=question.split,
         answerable=question.answerable,
+        date=question.date,
         question_hash=question.fingerprint(),
         question=question.question,
         standalone_question=answer.standalone_question,
@@ -238,7 +260,7 @@ def score_item(
         facts_expected=len(question.facts),
         facts_found=sum(found),
         facts_supported=sum(
-            supported_facts(answer.text, question.facts, [c.quote for c in answer.citations])
+            supported_facts(answer.text, question.facts, [cited_text(c) for c in answer.citations])
         ),
         missing_facts=[f[0] for f, ok in zip(question.facts, found, strict=True) if not ok],
         sources_expected=len(expected),
@@ -266,6 +288,7 @@ def summarize(items: Sequence[ItemResult]) -> Summary:
     unanswerable = [i for i in others if i.kind == "unanswerable"]
     premises = [i for i in others if i.kind == "false_premise"]
     scored = [i for i in answerable if i.facts_expected]
+    dated = [i for i in items if i.date]
     on_answerable = sum(i.citations for i in answerable)
     citations = sum(i.citations for i in items)
     ranks = [i.retrieval_rank for i in answerable]
@@ -277,6 +300,8 @@ def summarize(items: Sequence[ItemResult]) -> Summary:
         "n_false_premise": len(premises),
         "n_citations": citations,
         "n_facts_found": sum(i.facts_found for i in answerable),
+        "n_date": len(dated),
+        "date_accuracy": rate(sum(i.ok for i in dated), len(dated)),
         "fact_recall": mean([i.facts_found / i.facts_expected for i in scored]),
         "source_recall": mean(
             [i.sources_cited / i.sources_expected for i in answerable if i.sources_expected]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import json
 
 import pytest
 
@@ -45,3 +46,8 @@ def test_ingest_shows_each_articles_date_and_citations_carry_it(
     bases = {n.metadata["source"]: n.metadata["date_basis"] for n in stored}
     assert bases["002_eb2b49479483de60.txt"].startswith("2023-05-19, stated")
     assert len(bases) == 5 and all(bases.values())
+    # the resolved expressions are stored with the chunk that holds them
+    notes = [json.loads(n.metadata["dates"]) for n in stored if n.metadata.get("dates")]
+    flat = {(d["expression"], d["reading"]) for group in notes for d in group}
+    assert ("on Thursday", "May 18, 2023") in flat
+    assert ("on the 23rd", "23rd, the article gives no month") in flat

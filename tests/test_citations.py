@@ -106,4 +106,6 @@ def test_a_date_no_quote_carries_is_cut_and_the_rest_kept() -> None:
     raw = "Biden and Kishida met in Hiroshima on May 19, 2023, a day before the G7 summit."
     checked = cite(raw, QUESTION, [TALKS], [TALKS])
     assert not checked.extractive
-    assert checked.text == "Biden and Kishida met in Hiroshima, a day before the G7 summit [1]."
+    assert checked.text == "Biden and Kishida met in Hiroshima a day before the G7 summit [1]."
+    held = cite("They met on May 19, 2023, in Hiroshima.", QUESTION, [TALKS], [TALKS])
+    assert held.text == "They met in Hiroshima [1]."  # the comma after the date goes with it

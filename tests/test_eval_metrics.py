@@ -145,6 +145,7 @@ def test_false_premise_abstention_or_cited_correction() -> None:
         ("Contrary to the question, he went.", True),
         ("However, he attended.", True),
         ("Biden didn\u2019t skip it.", True),
+        ("He would meet Kim without preconditions.", True),
         ("He went to North Korea and Norway.", False),
         ("He attended the summit.", False),
     ],
