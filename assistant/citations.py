@@ -188,6 +188,9 @@ class CheckedStream:
         checked = self.citer.finish(self.raw)
         if not self.text:  # nothing held: the quoted evidence
             rest = self.text = checked.text
+        elif checked.text.startswith(self.text) and checked.text != self.text:
+            rest += checked.text[len(self.text) :]  # what its dates mean, added at the end
+            self.text = checked.text
         return rest, checked
 
     def _check(self, claims: list[str]) -> str:

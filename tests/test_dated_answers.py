@@ -206,3 +206,14 @@ def test_the_articles_own_date_supports_only_a_question_about_it() -> None:
     assert "May 19, 2023" in about.text
     held = cite("They agreed on May 19, 2023.", "When did they agree?", [agreed], [agreed])
     assert "May 19" not in held.text
+
+
+def test_the_streamed_pieces_add_up_to_a_dated_answer() -> None:
+    from assistant.citations import CheckedStream
+
+    arrived = sentence(TOKYO, "arrived in Tokyo")
+    stream = CheckedStream("On what day did Biden arrive in Tokyo?", [arrived], [arrived])
+    shown = [stream.feed(piece) for piece in ("Biden arrived in ", "Tokyo on the 22nd.", " He")]
+    rest, checked = stream.end()
+    assert "".join(shown) + rest == checked.text
+    assert checked.text.endswith("the article gives no month.)")
