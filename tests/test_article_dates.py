@@ -49,5 +49,5 @@ def test_ingest_shows_each_articles_date_and_citations_carry_it(
     # the resolved expressions are stored with the chunk that holds them
     notes = [json.loads(n.metadata["dates"]) for n in stored if n.metadata.get("dates")]
     flat = {(d["expression"], d["reading"]) for group in notes for d in group}
-    assert ("on Thursday", "May 18, 2023") in flat
+    assert ("on Thursday", "Thursday, May 18, 2023") in flat
     assert ("on the 23rd", "23rd, the article gives no month") in flat
