@@ -137,7 +137,7 @@ class Assistant:
             timings.prompt_ready_s = time.perf_counter() - began
             selection = self.selector.select(standalone, shown, usage)
             shown = selection.shown
-            selection.chosen = typed_choice(standalone, selection.chosen, shown)
+            selection.chosen = typed_choice(standalone, selection.chosen, shown, s.thresholds.typed)
             retrieved = [c.text for c in chunks]
             decision = decide(standalone, retrieved, selection.chosen, selection.none, s.thresholds)
         else:

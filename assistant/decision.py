@@ -91,6 +91,7 @@ class Thresholds:
     select: float  # lowest probability of the picked sentence that answers
     none: float  # highest probability of "no sentence answers" that still answers
     coverage: float  # lowest share of the question's names and numbers in the evidence
+    typed: float = TYPED_LEAST  # lowest probability of a sentence that joins for the answer type
 
 
 def coverage(question: str, texts: Sequence[str]) -> float:

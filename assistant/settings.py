@@ -22,7 +22,7 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from assistant.decision import Thresholds
+from assistant.decision import TYPED_LEAST, Thresholds
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 APP_NAME = "news-assistant"
@@ -186,6 +186,13 @@ class Settings(BaseSettings):
         description="Answer only when this share of the question's names and numbers occurs "
         "in the evidence.",
     )
+    typed_join_threshold: float = Field(
+        TYPED_LEAST,
+        ge=0,
+        le=1,
+        description="When the chosen sentence lacks what a when / how-many / who question asks "
+        "for, add the likeliest other sentence that has it if the model gave it at least this.",
+    )
     select_prompt: str = Field(
         "select", description="Prompt file in prompts/ that asks which sentence answers."
     )
@@ -233,7 +240,12 @@ class Settings(BaseSettings):
 
     @property
     def thresholds(self) -> Thresholds:
-        return Thresholds(self.select_threshold, self.none_threshold, self.coverage_threshold)
+        return Thresholds(
+            self.select_threshold,
+            self.none_threshold,
+            self.coverage_threshold,
+            self.typed_join_threshold,
+        )
 
     @property
     def resolved_llm_backend(self) -> Literal["local", "openai"]:

@@ -146,7 +146,8 @@ def test_the_sentence_that_dates_an_event_joins_the_one_that_names_it() -> None:
     assert not answer_type_found(question, [meeting])
     assert answer_type_found(question, [dated])  # "Thursday morning [January 5, 2023]"
     assert typed_choice(question, [meeting], [meeting, unlikely, dated]) == [dated, meeting]
-    assert typed_choice(question, [meeting], [meeting, unlikely]) == [meeting]  # 0.02 < 0.1
+    assert typed_choice(question, [meeting], [meeting, unlikely]) == [meeting]  # 0.02 < 0.04
+    assert typed_choice(question, [meeting], [meeting, dated], least=0.2) == [meeting]
     who = "Who met Nishimura in Washington?"
     assert typed_choice(who, [meeting], [meeting, dated]) == [meeting]  # the type is there
 
@@ -217,3 +218,8 @@ def test_the_streamed_pieces_add_up_to_a_dated_answer() -> None:
     rest, checked = stream.end()
     assert "".join(shown) + rest == checked.text
     assert checked.text.endswith("the article gives no month.)")
+
+
+def test_the_typed_join_threshold_is_a_setting(make_settings) -> None:  # noqa: ANN001
+    assert make_settings().thresholds.typed == 0.04
+    assert make_settings(typed_join_threshold=0.2).thresholds.typed == 0.2
