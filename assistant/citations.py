@@ -12,7 +12,6 @@ Markers the model wrote are ignored: the code attaches its own.
 
 from __future__ import annotations
 
-import datetime
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -20,7 +19,8 @@ from dataclasses import dataclass
 from assistant.answer import Citation, Evidence, dates_said
 from assistant.chunking import split_sentences
 from assistant.corpus import ReadText
-from assistant.dates import formats
+from assistant.dates import iso_formats
+from assistant.dates_model import MONTH_RE
 from assistant.decision import asks_article_date, asks_date
 from assistant.evidence import content_words, with_dates
 from assistant.terms import fold, key_terms, missing_terms
@@ -33,9 +33,7 @@ _ABSTAIN = re.compile(
     re.I,
 )
 _CLOSING = re.compile(r"[.!?]+[\"'”’)]*$")
-_MONTH = (
-    r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
-)
+_MONTH = f"(?:{MONTH_RE})"
 # a calendar date the model added ("on May 19, 2023"): dropped when no quote carries it
 _DATE_PHRASE = re.compile(
     rf"(,)?\s*\b(?:[Oo]n |[Ii]n )?(?:{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s*\d{{4}})?|"
@@ -97,8 +95,8 @@ def support_text(evidence: Evidence, question: str) -> str:
     """The sentence with the dates its expressions resolve to, and, for a question about
     an article's date, that date as a reader writes it."""
     text = with_dates(evidence)
-    if evidence.date and asks_article_date(question):
-        text += " " + " ".join(formats(datetime.date.fromisoformat(evidence.date)))
+    if asks_article_date(question):
+        text = " ".join([text, *iso_formats(evidence.date)])
     return text
 
 

@@ -14,6 +14,7 @@ import hashlib
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import yaml
@@ -34,8 +35,21 @@ class Article:
     sha256: str
     title: str | None = None
     date: str | None = None  # ISO 8601 (YYYY-MM-DD) when the article states it
-    date_basis: str = ""  # its date and where that came from (`dates.described`)
-    dates: tuple[DateNote, ...] = ()  # its relative date expressions, resolved
+
+    # Worked out only for the files ingest embeds, not for every file it reads.
+    @cached_property
+    def published(self) -> ArticleDate:
+        return article_date(self.text, self.source)
+
+    @property
+    def date_basis(self) -> str:
+        """Its date and where that came from (`dates.described`)."""
+        return described(self.published)
+
+    @cached_property
+    def dates(self) -> tuple[DateNote, ...]:
+        """Its relative date expressions, resolved."""
+        return date_notes(self.text, self.published)
 
 
 @dataclass(frozen=True)
@@ -115,7 +129,6 @@ def read_article(path: Path, root: Path, max_mb: float = MAX_FILE_MB) -> Article
     if not text.strip():
         raise UnreadableArticle("empty file")
     title, date = extract_title_and_date(text, markdown=path.suffix.lower() == ".md")
-    published = article_date(text, source)
     return Article(
         source=source,
         path=path.resolve(),
@@ -123,8 +136,6 @@ def read_article(path: Path, root: Path, max_mb: float = MAX_FILE_MB) -> Article
         sha256=hashlib.sha256(data).hexdigest(),
         title=title,
         date=date,
-        date_basis=described(published),
-        dates=date_notes(text, published),
     )
 
 

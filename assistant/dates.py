@@ -105,6 +105,14 @@ def formats(d: datetime.date) -> list[str]:
     return [f"{month} {d.day}, {d.year}", f"{d.day} {month} {d.year}", d.isoformat()]
 
 
+def iso_formats(iso: str | None) -> list[str]:
+    """`formats` of a "YYYY-MM-DD" string; [] for anything else (a month, None)."""
+    try:
+        return formats(datetime.date.fromisoformat(iso or ""))
+    except ValueError:
+        return []
+
+
 __all__ = [
     "RULES",
     "ArticleDate",
@@ -117,6 +125,7 @@ __all__ = [
     "described",
     "formats",
     "inserted",
+    "iso_formats",
     "reading",
     "resolve",
     "unannotate",

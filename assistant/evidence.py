@@ -21,7 +21,6 @@ almost always inside.
 
 from __future__ import annotations
 
-import datetime
 import logging
 import re
 from collections.abc import Callable, Sequence
@@ -29,7 +28,7 @@ from collections.abc import Callable, Sequence
 from assistant.answer import Evidence, RetrievedChunk
 from assistant.chunking import split_sentences
 from assistant.corpus import ReadText
-from assistant.dates import formats, inserted
+from assistant.dates import inserted, iso_formats
 from assistant.guard import is_instruction
 
 log = logging.getLogger(__name__)
@@ -209,7 +208,4 @@ def numbered(sentences: Sequence[Evidence]) -> str:
 
 def published(iso: str) -> str:
     """ "2023-05-19" -> "May 19, 2023" (as it was given, if it is not an ISO date)."""
-    try:
-        return formats(datetime.date.fromisoformat(iso))[0]
-    except ValueError:
-        return iso
+    return (iso_formats(iso) or [iso])[0]

@@ -72,16 +72,17 @@ _NUMBER_WORDS = frozenset(
     ]
 )
 _MONTHS = "january february march april may june july august september october november december"
+_MONTH_ALT = _MONTHS.replace(" ", "|")
 DATE_LIKE = re.compile(
-    rf"\b(?:{_MONTHS.replace(' ', '|')})\b|\b(?:1[89]|20)\d\d\b|"
+    rf"\b(?:{_MONTH_ALT})\b|\b(?:1[89]|20)\d\d\b|"
     r"\bon the \d{1,2}(?:st|nd|rd|th)\b|\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b|"
     r"\b\d{4}\.\s*\d{1,2}\.\s*\d{1,2}\b|\b(?:last|next|this) (?:year|month|week)\b",
     re.I,
 )
 # a date to the day: "May 18, 2023", "18 May", "on the 22nd", "Thursday", "2023-05-18"
 DAY_LIKE = re.compile(
-    rf"\b(?:{_MONTHS.replace(' ', '|')})\s+\d{{1,2}}\b|\b\d{{1,2}}(?:st|nd|rd|th)?\s+"
-    rf"(?:of\s+)?(?:{_MONTHS.replace(' ', '|')})\b|\bthe \d{{1,2}}(?:st|nd|rd|th)\b|"
+    rf"\b(?:{_MONTH_ALT})\s+\d{{1,2}}\b|\b\d{{1,2}}(?:st|nd|rd|th)?\s+"
+    rf"(?:of\s+)?(?:{_MONTH_ALT})\b|\bthe \d{{1,2}}(?:st|nd|rd|th)\b|"
     r"\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b|\b\d{4}-\d{2}-\d{2}\b|"
     r"\b\d{4}\.\s*\d{1,2}\.\s*\d{1,2}\b|\b\d{1,2}(?:st|nd|rd|th)\b",
     re.I,

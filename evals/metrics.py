@@ -9,7 +9,6 @@ baseline comparison does that for any subset of items).
 
 from __future__ import annotations
 
-import datetime
 import hashlib
 import json
 import math
@@ -21,7 +20,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, model_validator
 
 from assistant.answer import Answer, Citation
-from assistant.dates import formats
+from assistant.dates import iso_formats
 
 Kind = Literal["single", "multi", "unanswerable", "false_premise", "follow_up"]
 Split = Literal["dev", "heldout"]
@@ -187,12 +186,8 @@ def cited_text(citation: Citation) -> str:
     quote supports "May 18, 2023" in the answer) and the cited article's own date (the
     citation names the article, whose header states it)."""
     written = [n.reading for n in citation.dates]
-    days = [n.iso for n in citation.dates if n.iso and len(n.iso) == 10]
-    for iso in [*days, citation.date]:
-        try:
-            written += formats(datetime.date.fromisoformat(iso or ""))
-        except ValueError:
-            continue
+    for iso in [*(n.iso for n in citation.dates), citation.date]:
+        written += iso_formats(iso)
     return " ".join([citation.quote, *written])
 
 

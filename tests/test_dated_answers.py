@@ -9,7 +9,7 @@ phrased answers are written by hand.
 from __future__ import annotations
 
 from assistant.answer import Evidence, RetrievedChunk, dates_said
-from assistant.citations import citation, cite, claims_of, dates_added
+from assistant.citations import CheckedAnswer, citation, cite, claims_of, dates_added
 from assistant.corpus import load_corpus
 from assistant.decision import answer_type_found, typed_choice
 from assistant.evidence import numbered, sentences_of, with_dates
@@ -38,6 +38,11 @@ def chunk(source: str) -> RetrievedChunk:
 def sentence(source: str, phrase: str) -> Evidence:
     found = sentences_of([chunk(source)], read)
     return next(e for e in found if phrase in " ".join(e.text.split()))
+
+
+def cite_from(evidence: Evidence, phrased: str, question: str) -> CheckedAnswer:
+    """`cite` with one sentence shown and chosen."""
+    return cite(phrased, question, [evidence], [evidence])
 
 
 def test_every_date_note_is_the_files_text_at_its_offsets() -> None:
@@ -86,7 +91,7 @@ def test_a_claim_with_the_resolved_date_is_carried_by_the_quote() -> None:
     assert checked.text.startswith("On May 18, 2023, Kishida and Biden agreed")
     assert checked.citations[0].quote == agreed.text
     assert [n.reading for n in checked.citations[0].dates] == ["Thursday, May 18, 2023"]
-    wrong = cite("They agreed on May 25, 2023.", question, [agreed], [agreed])
+    wrong = cite_from(agreed, "They agreed on May 25, 2023.", question)
     assert "May 25" not in wrong.text  # a date no quote resolves to is still cut
 
 
@@ -98,10 +103,9 @@ def test_a_date_copied_with_its_bracket_reads_as_parentheses() -> None:
 
 def test_an_ordinal_in_the_claim_matches_the_quote() -> None:
     arrived = sentence(TOKYO, "arrived in Tokyo")
-    checked = cite(
-        "Biden arrived in Tokyo on the 22nd.",
-        "On what day did Biden arrive in Tokyo?", [arrived], [arrived],
-    )  # fmt: skip
+    checked = cite_from(
+        arrived, "Biden arrived in Tokyo on the 22nd.", "On what day did Biden arrive in Tokyo?"
+    )
     assert not checked.extractive and "22nd" in checked.text
 
 
@@ -120,7 +124,7 @@ def test_two_quotes_can_carry_one_claim_together() -> None:
 def test_a_when_answer_says_what_the_article_leaves_open() -> None:
     arrived = sentence(TOKYO, "arrived in Tokyo")
     question = "On what day did Biden arrive in Tokyo?"
-    checked = cite("Biden arrived in Tokyo on the 22nd.", question, [arrived], [arrived])
+    checked = cite_from(arrived, "Biden arrived in Tokyo on the 22nd.", question)
     assert checked.text.endswith("(“on the 22nd” is 22nd, the article gives no month.)")
     assert dates_said(arrived.dates) == "“on the 22nd” is 22nd, the article gives no month"
     # not for a question that asks no date, nor when the answer already gives it
@@ -133,7 +137,7 @@ def test_a_when_answer_says_what_the_article_leaves_open() -> None:
 
 def test_a_quoted_answer_to_a_when_question_gives_the_date() -> None:
     agreed = sentence(HIROSHIMA, "on Thursday agreed")
-    checked = cite("The articles don't say.", "When did they agree?", [agreed], [agreed])
+    checked = cite_from(agreed, "The articles don't say.", "When did they agree?")
     assert checked.extractive
     assert checked.text.endswith("[1] (“on Thursday” is May 18, 2023.)")
 
@@ -191,21 +195,21 @@ def test_the_month_may_is_a_key_term_and_the_verb_is_not() -> None:
     assert "may" in key_terms("Biden landed in Tokyo on May 23rd, 2023.")
     assert "may" not in key_terms("He May decide later.")
     arrived = sentence(TOKYO, "arrived in Tokyo")
-    checked = cite(
-        "Biden arrived in Tokyo on May 22nd.",
-        "On what day did Biden arrive in Tokyo?", [arrived], [arrived],
-    )  # fmt: skip
+    checked = cite_from(
+        arrived, "Biden arrived in Tokyo on May 22nd.", "On what day did Biden arrive in Tokyo?"
+    )
     assert "May" not in checked.text  # the article gives no month: the month is cut
 
 
 def test_the_articles_own_date_supports_only_a_question_about_it() -> None:
     agreed = sentence(HIROSHIMA, "on Thursday agreed")
-    about = cite(
+    about = cite_from(
+        agreed,
         "The article is dated May 19, 2023.",
-        "What is the date of the article on the Hiroshima talks?", [agreed], [agreed],
-    )  # fmt: skip
+        "What is the date of the article on the Hiroshima talks?",
+    )
     assert "May 19, 2023" in about.text
-    held = cite("They agreed on May 19, 2023.", "When did they agree?", [agreed], [agreed])
+    held = cite_from(agreed, "They agreed on May 19, 2023.", "When did they agree?")
     assert "May 19" not in held.text
 
 
