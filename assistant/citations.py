@@ -16,14 +16,14 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from assistant.answer import Citation, Evidence, dates_said
+from assistant.answer import Citation, DateNote, Evidence, dates_said
 from assistant.chunking import split_sentences
 from assistant.corpus import ReadText
 from assistant.dates import iso_formats
 from assistant.dates_model import MONTH_RE
-from assistant.decision import asks_article_date, asks_date
-from assistant.evidence import content_words, with_dates
-from assistant.terms import fold, key_terms, missing_terms
+from assistant.decision import asks_article_date, asks_date, asks_day
+from assistant.evidence import content_words, with_dates, word_overlap
+from assistant.terms import DAY_LIKE, fold, key_terms, missing_terms
 
 MARKER = re.compile(r"\s*\[(?:excerpts?\s*|sentences?\s*)?(\d+(?:\s*(?:,|and|-)\s*\d+)*)\]", re.I)
 _ABSTAIN = re.compile(
@@ -123,26 +123,31 @@ class Citer:
         self.used: list[Evidence] = []
         self.parts: list[str] = []
         self.dropped: list[str] = []
+        self.dating = may_date(question, chosen)
 
     def add(self, claim: str) -> str | None:
-        backing = backed_by(claim, self.question, self.chosen, self.shown)
+        # the date of a "when" answer comes from the chosen sentence that dates the event
+        dated = asks_date(self.question) and _DATE_PHRASE.search(claim) is not None
+        pool = self.dating if dated else self.shown
+        backing = backed_by(claim, self.question, pool if dated else self.chosen, pool)
         if not backing and _DATE_PHRASE.search(claim):  # keep the claim, lose the date
             trimmed = re.sub(r"^[\s,]+", "", _DATE_PHRASE.sub("", claim))
             trimmed = trimmed[:1].upper() + trimmed[1:]
-            backing = backed_by(trimmed, self.question, self.chosen, self.shown)
+            backing = backed_by(trimmed, self.question, pool if dated else self.chosen, pool)
             claim = trimmed if backing else claim
         if not backing:
             self.dropped.append(claim)
             return None
-        marks = []
-        for evidence in backing:
-            key = (evidence.source, evidence.start)
-            if key not in self.numbers:
-                self.numbers[key] = len(self.numbers) + 1
-                self.used.append(evidence)
-            marks.append(self.numbers[key])
-        self.parts.append(with_markers(claim, marks))
+        self.parts.append(with_markers(claim, [self.number(e) for e in backing]))
         return self.parts[-1]
+
+    def number(self, evidence: Evidence) -> int:
+        """The evidence's marker number, given on its first citation."""
+        key = (evidence.source, evidence.start)
+        if key not in self.numbers:
+            self.numbers[key] = len(self.numbers) + 1
+            self.used.append(evidence)
+        return self.numbers[key]
 
     def finish(self, phrased: str) -> CheckedAnswer:
         """The checked claims; the chosen sentence itself when none survived, or when
@@ -152,10 +157,14 @@ class Citer:
             quoted = f"“{' '.join(top.text.split())}” [1]"
             quoted += dates_added(self.question, quoted, [top])
             return CheckedAnswer(quoted, [citation(1, top)], True, self.dropped)
-        citations = [citation(self.numbers[(e.source, e.start)], e) for e in self.used]
         text = " ".join(self.parts)
-        text += dates_added(self.question, text, self.used)
-        return CheckedAnswer(text, citations, False, self.dropped)
+        added = dates_added(self.question, text, self.used)
+        dating = None if added else dating_sentence(self.question, text, self.used, self.chosen)
+        if dating is not None:  # the chosen sentence that dates it, cited
+            said = dates_said(day_notes(self.question, dating))
+            added = f" ({with_markers(said, [self.number(dating)])}.)"
+        citations = [citation(self.numbers[(e.source, e.start)], e) for e in self.used]
+        return CheckedAnswer(text + added, citations, False, self.dropped)
 
 
 class CheckedStream:
@@ -217,13 +226,51 @@ def dates_added(question: str, text: str, used: Sequence[Evidence]) -> str:
     """For a "when" question whose answer gives no calendar date its quotes resolve
     ("on Thursday"): ' (“on Thursday” is May 18, 2023.)', or what the article leaves
     open ("24th, the article gives no month"). Empty otherwise."""
-    notes = [n for e in used for n in e.dates]
+    if not asks_date(question) or dated_in(question, text, used):
+        return ""
+    notes = [n for e in used for n in day_notes(question, e)]
+    return f" ({dates_said(notes)}.)" if notes else ""
+
+
+def dating_sentence(
+    question: str, text: str, used: Sequence[Evidence], chosen: Sequence[Evidence]
+) -> Evidence | None:
+    """When a "when" answer's quotes date nothing, the chosen sentence that does (the
+    model may phrase from the sentence naming the event and leave the dating one out):
+    the one nearest a cited sentence of its article, as a quote's date is in the
+    sentence that introduces it, else the one sharing most words with the question."""
+    if not asks_date(question) or dated_in(question, text, used):
+        return None
+    taken = {(e.source, e.start) for e in used}
+    fresh = [e for e in chosen if (e.source, e.start) not in taken and day_notes(question, e)]
+
+    def distance(e: Evidence) -> float:
+        return min((abs(e.start - u.start) for u in used if u.source == e.source), default=1e9)
+
+    ranked = sorted(fresh, key=lambda e: (distance(e), -word_overlap(question, e.text)))
+    return ranked[0] if ranked else None
+
+
+def may_date(question: str, chosen: Sequence[Evidence]) -> list[Evidence]:
+    """The chosen sentences a when-answer's date may come from: of those with days of
+    their own, the ones sharing most words with the question (not the CNN interview's
+    "on the 7th" for a remark to VOA); with them, the chosen ones without a day."""
+    days = [e for e in chosen if day_notes(question, e)]
+    best = max((word_overlap(question, e.text) for e in days), default=0.0)
+    return [e for e in chosen if e not in days or word_overlap(question, e.text) == best]
+
+
+def dated_in(question: str, text: str, used: Sequence[Evidence]) -> bool:
+    """Does the answer already give a date its quotes resolve to?"""
     weekday = "day of the week" in question.lower()  # then "May 18, 2023" is not enough
-    if not notes or not asks_date(question):
-        return ""
-    if any((n.reading if weekday else n.calendar) in text for n in notes):
-        return ""
-    return f" ({dates_said(notes)}.)"
+    return any((n.reading if weekday else n.calendar) in text for e in used for n in e.dates)
+
+
+def day_notes(question: str, evidence: Evidence) -> list[DateNote]:
+    """The sentence's resolved dates that answer the question: days, for "what day"."""
+    if not asks_day(question):
+        return list(evidence.dates)
+    return [n for n in evidence.dates if DAY_LIKE.search(n.reading)]
 
 
 def citation(number: int, evidence: Evidence) -> Citation:

@@ -81,6 +81,11 @@ def asks_date(question: str) -> bool:
     return _ASKS_DATE.search(question) is not None
 
 
+def asks_day(question: str) -> bool:
+    """Does it ask for a day ("on what date", "what day"), not just "when"?"""
+    return _ASKS_DAY.search(question) is not None
+
+
 def asks_article_date(question: str) -> bool:
     """Does it ask an article's own date: "What is the date of the article ...?"."""
     return _ASKS_ARTICLE_DATE.search(question) is not None
@@ -119,7 +124,7 @@ def answer_type_found(question: str, chosen: Sequence[Evidence]) -> bool:
     if _ASKS_NUMBER.search(question):
         numbers = {m.group().lower() for m in NUMBER_LIKE.finditer(text)}
         return any(fold(n) not in asked for n in numbers)
-    if _ASKS_DAY.search(question):  # "on what date": a day, not just "last year"
+    if asks_day(question):  # "on what date": a day, not just "last year"
         return DAY_LIKE.search(text) is not None
     if asks_date(question):
         return DATE_LIKE.search(text) is not None
@@ -136,11 +141,18 @@ def typed_choice(
     """The chosen sentences, led by the likeliest other one that holds what the
     question asks for (a date for "when", a number for "how many") when none of
     the chosen does and the model gave it at least `least`: a small model often
-    ranks the sentence that names the event above the one that dates it."""
+    ranks the sentence that names the event above the one that dates it. Only a
+    sentence of a chosen sentence's article joins: the date of the summit the
+    chosen sentence is about, not "the 29th" of another article's event."""
     if not chosen or answer_type_found(question, chosen) or len(chosen) >= MAX_JOINED:
         return chosen
     taken = {(c.source, c.start) for c in chosen}
-    others = [s for s in shown if (s.source, s.start) not in taken and s.chosen >= least]
+    articles = {c.source for c in chosen}
+    others = [
+        s
+        for s in shown
+        if (s.source, s.start) not in taken and s.source in articles and s.chosen >= least
+    ]
     for other in sorted(others, key=lambda s: -s.chosen):
         if answer_type_found(question, [other]):
             return [other, *chosen]

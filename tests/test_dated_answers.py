@@ -20,6 +20,7 @@ ARTICLES = {a.source: a for a in load_corpus(SEEDS)[0]}
 HIROSHIMA = "002_eb2b49479483de60.txt"  # dated May 19, 2023, a Friday
 NISHIMURA = "001_b74b093e62153c20.txt"  # dated 6 Jan, 2023, a Friday
 TOKYO = "003_cfbc3517925c6292.txt"  # no date at all: "on the 22nd", "on the 23rd"
+NORTH_KOREA = "004_ff1a511bfc4cd547.txt"  # dated 2024. 4. 8.
 
 
 def read(source: str) -> str | None:
@@ -154,6 +155,38 @@ def test_the_sentence_that_dates_an_event_joins_the_one_that_names_it() -> None:
     assert typed_choice(question, [meeting], [meeting, dated], least=0.2) == [meeting]
     who = "Who met Nishimura in Washington?"
     assert typed_choice(who, [meeting], [meeting, dated]) == [meeting]  # the type is there
+
+
+def test_the_dating_sentence_comes_from_a_chosen_sentences_article() -> None:
+    quad = sentence(TOKYO, "IPEF").model_copy(update={"chosen": 0.54})  # no day
+    next_day = sentence(TOKYO, "Quad summit the following day").model_copy(update={"chosen": 0.06})
+    other = sentence(NORTH_KOREA, "On the 29th of last month").model_copy(update={"chosen": 0.09})
+    question = "On what day was the Quad summit in Tokyo?"
+    assert typed_choice(question, [quad], [quad, other, next_day]) == [next_day, quad]
+    # never another article's day: that is another event
+    assert typed_choice(question, [quad], [quad, other]) == [quad]
+
+
+def test_a_when_answer_takes_its_date_from_the_chosen_sentences() -> None:
+    """The model dated the VOA remark with the CNN interview's day (a sentence it did
+    not choose): that date is cut, and the chosen sentence that dates it is cited."""
+    said = sentence(NORTH_KOREA, "On the 29th of last month")
+    told = sentence(NORTH_KOREA, "he told VOA")  # no date
+    cnn = sentence(NORTH_KOREA, "CNN interview on the 7th")
+    question = "When did a State Department spokesperson tell VOA about dialogue?"
+    phrased = "He told VOA they are clear about dialogue with the DPRK. It was on April 7, 2024."
+    ap = sentence(NORTH_KOREA, "including AP")  # chosen first, dated "on Friday", far off
+    assert ap.dates
+    checked = cite(phrased, question, [ap, told, said], [ap, told, cnn, said])
+    assert "April 7" not in checked.text
+    assert [c.quote for c in checked.citations] == [told.text, said.text]
+    assert checked.text.endswith("(“On the 29th of last month” is March 29, 2024 [2].)")
+    # a chosen sentence with another day does not date the remark: "on Friday" is AP's
+    ap_said = phrased.replace("It was on April 7", "He spoke to AP on April 5")
+    assert cite(ap_said, question, [ap, told, said], [ap, told, said]).text == checked.text
+    # a question that asks no date keeps the re-pointing to any shown sentence
+    plain = cite(phrased, "What did the spokesperson tell VOA?", [told], [told, cnn])
+    assert "It was on April 7, 2024 [2]" in plain.text
 
 
 def test_a_resolved_date_counts_as_supported_when_the_quote_holds_its_expression() -> None:
