@@ -7,7 +7,10 @@ numbers (the ones it adds to the question) inside the quote it cites. A claim
 its chosen quotes do not carry is re-pointed to a shown sentence that does,
 or dropped. When nothing survives, or the phrasing said nothing useful, the
 answer becomes extractive: the chosen sentence itself, quoted and cited.
-Markers the model wrote are ignored: the code attaches its own.
+Markers the model wrote are ignored: the code attaches its own. For a "when"
+question the date must come from the chosen sentence that dates the event (a
+small model copies a date from any sentence it read), and when the answer gives
+none, that sentence's resolved dates are added and cited.
 """
 
 from __future__ import annotations
@@ -128,12 +131,12 @@ class Citer:
     def add(self, claim: str) -> str | None:
         # the date of a "when" answer comes from the chosen sentence that dates the event
         dated = asks_date(self.question) and _DATE_PHRASE.search(claim) is not None
-        pool = self.dating if dated else self.shown
-        backing = backed_by(claim, self.question, pool if dated else self.chosen, pool)
+        first, pool = (self.dating, self.dating) if dated else (self.chosen, self.shown)
+        backing = backed_by(claim, self.question, first, pool)
         if not backing and _DATE_PHRASE.search(claim):  # keep the claim, lose the date
             trimmed = re.sub(r"^[\s,]+", "", _DATE_PHRASE.sub("", claim))
             trimmed = trimmed[:1].upper() + trimmed[1:]
-            backing = backed_by(trimmed, self.question, pool if dated else self.chosen, pool)
+            backing = backed_by(trimmed, self.question, first, pool)
             claim = trimmed if backing else claim
         if not backing:
             self.dropped.append(claim)

@@ -12,7 +12,8 @@ choice). Here the choice is code, reading signals that each measure one thing:
 - `answer_type`: a question asking how many, how much, when or who needs the
   chosen sentence to hold a number, a date or a name not already in the question
   ("on what date" wants a day, read with the sentence's resolved dates). When
-  it does not, `typed_choice` first adds the likeliest shown sentence that does.
+  it does not, `typed_choice` first adds the likeliest shown sentence of the
+  same article that does.
 
 The thresholds are settings, fitted on the eval's dev split (`python -m
 evals.calibrate`), and every answer records the signals and the margin by
