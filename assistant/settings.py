@@ -191,7 +191,8 @@ class Settings(BaseSettings):
         ge=0,
         le=1,
         description="When the chosen sentence lacks what a when / how-many / who question asks "
-        "for, add the likeliest other sentence that has it if the model gave it at least this.",
+        "for, add the likeliest other sentence of the same article that has it if the model "
+        "gave it at least this.",
     )
     select_prompt: str = Field(
         "select", description="Prompt file in prompts/ that asks which sentence answers."
