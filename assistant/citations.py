@@ -126,11 +126,12 @@ class Citer:
         self.used: list[Evidence] = []
         self.parts: list[str] = []
         self.dropped: list[str] = []
-        self.dating = may_date(question, chosen)
+        self.when = asks_date(question)
+        self.dating = may_date(question, chosen) if self.when else []  # only "when" needs it
 
     def add(self, claim: str) -> str | None:
         # the date of a "when" answer comes from the chosen sentence that dates the event
-        dated = asks_date(self.question) and _DATE_PHRASE.search(claim) is not None
+        dated = self.when and _DATE_PHRASE.search(claim) is not None
         first, pool = (self.dating, self.dating) if dated else (self.chosen, self.shown)
         backing = backed_by(claim, self.question, first, pool)
         if not backing and _DATE_PHRASE.search(claim):  # keep the claim, lose the date
