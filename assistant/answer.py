@@ -155,7 +155,7 @@ class Answer(BaseModel):
     decision: Decision | None = None
     backend: str
     model: str
-    prompt: str = Field(description="Prompt names and versions, e.g. select@1+phrase@1.")
+    prompt: str = Field(description="Prompt names and versions, e.g. select@1+phrase@2+condense@2.")
     timings: Timings = Timings()
     usage: Usage = Usage()
     raw_text: str = Field("", description="The LLM's output before citations were checked.")

@@ -24,7 +24,7 @@ from assistant.chunking import split_sentences
 from assistant.corpus import ReadText
 from assistant.dates import iso_formats
 from assistant.dates_model import MONTH_RE
-from assistant.decision import asks_article_date, asks_date, asks_day
+from assistant.decision import answer_type_found, asks_article_date, asks_date, asks_day
 from assistant.evidence import content_words, with_dates, word_overlap
 from assistant.terms import DAY_LIKE, fold, key_terms, missing_terms
 
@@ -43,6 +43,7 @@ _DATE_PHRASE = re.compile(
     rf"\d{{1,2}}\s+{_MONTH}(?:\s+\d{{4}})?|{_MONTH}\s+\d{{4}}|\d{{4}}-\d{{2}}-\d{{2}})\b(?(1)|,?)"
 )  # a comma before it stays out; one after it goes with it ("held on May 19, 2023, in")
 _BRACKETED = re.compile(r"\s*\[([^\]]*[A-Za-z][^\]]*)\]")  # not a marker: it has letters
+_ACRONYM = re.compile(r"\s*\(([A-Z][A-Za-z]{1,7})\)")
 MIN_OVERLAP = 0.5  # a claim with no new names or numbers must share this much wording
 
 
@@ -60,8 +61,22 @@ def is_abstention(text: str) -> bool:
     return not stripped or bool(_ABSTAIN.search(stripped))
 
 
+def without_acronyms(claim: str) -> str:
+    """The claim without an acronym the model added after the name it abbreviates:
+    "the Massachusetts Institute of Technology (MIT)" needs no "MIT" in the quote."""
+
+    def spelled_out(match: re.Match[str]) -> str:
+        acronym = match.group(1).upper()
+        words = re.findall(r"[A-Za-z]+", claim[: match.start()])
+        initials = "".join(w[0] for w in words if w[0].isupper())
+        return "" if initials.endswith(acronym) else match.group()
+
+    return _ACRONYM.sub(spelled_out, claim)
+
+
 def supports(claim: str, question: str, quote: str) -> bool:
     """Does the quote carry the claim: its new names and numbers, or most of its words?"""
+    claim = without_acronyms(claim)
     new_terms = [t for t in key_terms(claim) if t not in set(key_terms(question))]
     if missing_terms(new_terms, quote):
         return False
@@ -155,9 +170,11 @@ class Citer:
 
     def finish(self, phrased: str) -> CheckedAnswer:
         """The checked claims; the chosen sentence itself when none survived, or when
-        the phrasing said the sentences do not answer."""
+        the phrasing said the sentences do not answer (the first chosen one that holds
+        what the question asks for: the one with the day, for "on what day")."""
         if not self.parts or is_abstention(phrased):
-            top = self.chosen[0]
+            typed = (c for c in self.chosen if answer_type_found(self.question, [c]))
+            top = next(typed, self.chosen[0])
             quoted = f"“{' '.join(top.text.split())}” [1]"
             quoted += dates_added(self.question, quoted, [top])
             return CheckedAnswer(quoted, [citation(1, top)], True, self.dropped)

@@ -7,6 +7,7 @@ use. `ask()` reuses one default instance, so a second call loads nothing.
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -38,6 +39,12 @@ from assistant.settings import Settings, load_settings
 from assistant.store import ArticleStore
 
 HISTORY_TURNS = 3
+# a rewrite is used only if it reads as a question: "Where was ...?", not "It was held at ..."
+_QUESTION = re.compile(
+    r"^(?:.*\?\s*$|(?:what|where|when|who|whom|whose|which|why|how|did|does|do|is|are|was|"
+    r"were|can|could|will|would|has|have|had|in|at|on|for|from|by|to|with)\b)",
+    re.I | re.S,
+)
 REWRITE_TOKENS = 64
 
 
@@ -63,7 +70,9 @@ class Assistant:
         self.select_prompt = load_prompt(self.settings.select_prompt)
         self.phrase_prompt = load_prompt(self.settings.phrase_prompt)
         self.condense_prompt = load_prompt(self.settings.condense_prompt)
-        self.prompt_label = f"{self.select_prompt.label}+{self.phrase_prompt.label}"
+        self.prompt_label = "+".join(
+            p.label for p in (self.select_prompt, self.phrase_prompt, self.condense_prompt)
+        )
         self._chat = chat_model
         self._selector = selector
         self._chat_lock = threading.Lock()
@@ -139,7 +148,10 @@ class Assistant:
             shown = selection.shown
             selection.chosen = typed_choice(standalone, selection.chosen, shown, s.thresholds.typed)
             retrieved = [c.text for c in chunks]
-            decision = decide(standalone, retrieved, selection.chosen, selection.none, s.thresholds)
+            decision = decide(
+                standalone, retrieved, selection.chosen, selection.none, s.thresholds,
+                selected=selection.best,
+            )  # fmt: skip
         else:
             decision = Decision(
                 answer=False,
@@ -206,6 +218,8 @@ class Assistant:
         messages = self.condense_prompt.messages(history="\n".join(lines), question=question)
         rewritten = "".join(self.chat.stream(messages, REWRITE_TOKENS, usage or Usage())).strip()
         rewritten = rewritten.split("\n")[0].strip().strip('"').strip()
+        if not _QUESTION.match(rewritten):  # the model answered instead of rewriting
+            return question
         return rewritten if 3 <= len(rewritten) <= self.settings.max_question_chars else question
 
 

@@ -57,8 +57,10 @@ _HOW_MANY = re.compile(
 )
 _HOW_MANY_FIRST = re.compile(r"\bhow many ([A-Za-z-]+)", re.I)
 _ASKS_DATE = re.compile(
-    r"^\s*(?:since |until |by )?when\b|\bwhat (?:date|day|year|month)\b|\bon what date\b", re.I
-)
+    r"^\s*(?:and |since |until |by )?when\b|\bwhat (?:date|day|year|month)\b|\bon what date\b|"
+    r"\bwhen (?:did|does|do|was|were|is|are|will|would|could|can|had|has|have)\b",
+    re.I,
+)  # "According to the report, when did ...?" asks when; "... when he met Tai?" does not
 _ASKS_DAY = re.compile(r"\b(?:what|which) (?:date|day)\b(?! of the week)", re.I)
 _ASKS_ARTICLE_DATE = re.compile(
     r"\bdate of the article|\barticles?\b.*\b(?:dated|published)\b|\bwhen was .*\b(?:published|"
@@ -71,6 +73,16 @@ _NOT_NAMES = frozenset(
      "netherlands", "pacific", "indo-pacific", "ocean", "sea", "strait"]
 )  # fmt: skip
 _ASKS_PERSON = re.compile(r"^\s*who\b|\bwhich (?:official|person|minister|leader)\b", re.I)
+# "Which American university ...?", "Which Japanese newspapers ...?": the answer is a name
+_ASKS_NAME = re.compile(
+    r"\bwhich (?:(?!(?:is|are|was|were|do|does|did|have|has|had|will)\b)[\w'’-]+ ){0,3}?"
+    r"(?:compan(?:y|ies)|universit(?:y|ies)|newspapers?|ministers?|"
+    r"member|firms?|shipyards?|professor|leaders?|president|officials?|programs?|chipmakers?|"
+    r"carriers?|initiative|think tank|agency|organi[sz]ation|party|city|prefecture)\b",
+    re.I,
+)
+_MONTHS = "january february march april may june july august september october november december"
+_MONTH_NAMES = frozenset(_MONTHS.split(" "))
 
 
 TYPED_LEAST = 0.04  # a sentence the model gave this much can join for the answer type
@@ -136,6 +148,19 @@ def answer_type_found(question: str, chosen: Sequence[Evidence]) -> bool:
     return True
 
 
+def names_something_new(question: str, chosen: Sequence[Evidence]) -> bool:
+    """Does a chosen sentence name someone or something the question does not (past
+    its first word, which is capitalized anyway, and not a country or a month)?"""
+    asked = set(key_terms(question))
+    for sentence in chosen:
+        body = sentence.text.split(None, 1)[-1]
+        for term in key_terms(body):
+            new = term not in asked and not term[0].isdigit()
+            if new and term not in _NOT_NAMES and term not in _MONTH_NAMES:
+                return True
+    return False
+
+
 def typed_choice(
     question: str, chosen: list[Evidence], shown: Sequence[Evidence], least: float = TYPED_LEAST
 ) -> list[Evidence]:
@@ -144,8 +169,18 @@ def typed_choice(
     the chosen does and the model gave it at least `least`: a small model often
     ranks the sentence that names the event above the one that dates it. Only a
     sentence of a chosen sentence's article joins: the date of the summit the
-    chosen sentence is about, not "the 29th" of another article's event."""
-    if not chosen or answer_type_found(question, chosen) or len(chosen) >= MAX_JOINED:
+    chosen sentence is about, not "the 29th" of another article's event. A
+    "which company/university/..." question likewise wants a name; lacking one
+    does not refuse the answer, but a sentence with a name may join."""
+    if not chosen or len(chosen) >= MAX_JOINED:
+        return chosen
+
+    def found(evidence: Sequence[Evidence]) -> bool:
+        if _ASKS_NAME.search(question) and not names_something_new(question, evidence):
+            return False
+        return answer_type_found(question, evidence)
+
+    if found(chosen):
         return chosen
     taken = {(c.source, c.start) for c in chosen}
     articles = {c.source for c in chosen}
@@ -155,7 +190,7 @@ def typed_choice(
         if (s.source, s.start) not in taken and s.source in articles and s.chosen >= least
     ]
     for other in sorted(others, key=lambda s: -s.chosen):
-        if answer_type_found(question, [other]):
+        if found([other]):
             return [other, *chosen]
     return chosen
 
@@ -166,9 +201,13 @@ def decide(
     chosen: Sequence[Evidence],
     none: float,
     thresholds: Thresholds,
+    selected: float | None = None,
 ) -> Decision:
-    """Answer when the model picked a sentence confidently enough and the facts line up."""
-    selected = max((s.chosen for s in chosen), default=0.0)
+    """Answer when the model picked a sentence confidently enough and the facts line up.
+    `selected` is the model's probability for its likeliest sentence (by default the
+    best of the chosen ones')."""
+    if selected is None:
+        selected = max((s.chosen for s in chosen), default=0.0)
     covered = coverage(question, retrieved)
     typed = answer_type_found(question, chosen) if chosen else False
     signals = {

@@ -110,6 +110,7 @@ class ItemResult(BaseModel):
     evidence_s: float | None = None  # when the decision and the chosen quotes were known
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
+    cached_tokens: int = 0  # prompt tokens the local model took from its KV cache (not counted)
     decision: dict[str, Any] | None = None  # the answer-or-abstain signals and margin
 
     @property
@@ -148,6 +149,7 @@ METRICS: tuple[Metric, ...] = (
     Metric("first_token_median_s", "first token median", "seconds", "lower", "n_items"),
     Metric("prompt_tokens_mean", "prompt tokens mean", "tokens", None, "n_items"),
     Metric("completion_tokens_mean", "completion tokens mean", "tokens", None, "n_items"),
+    Metric("cached_tokens_mean", "cached prompt tokens mean", "tokens", None, "n_items"),
 )
 COUNTS = (
     "n_items", "n_answerable", "n_not_answerable", "n_unanswerable", "n_false_premise",
@@ -272,6 +274,7 @@ def score_item(
         evidence_s=answer.timings.evidence_s,
         prompt_tokens=answer.usage.prompt_tokens,
         completion_tokens=answer.usage.completion_tokens,
+        cached_tokens=answer.usage.cached_tokens,
         decision=answer.decision.model_dump() if answer.decision else None,
     )
 
@@ -333,4 +336,5 @@ def summarize(items: Sequence[ItemResult]) -> Summary:
     summary["completion_tokens_mean"] = mean(
         [i.completion_tokens for i in items if i.completion_tokens is not None]
     )
+    summary["cached_tokens_mean"] = mean([i.cached_tokens for i in items])
     return summary

@@ -110,20 +110,51 @@ class Recording:
         return self.chat.label_scores(messages, labels, usage, prefill)
 
 
+@pytest.mark.slow
 def test_follow_up_is_rewritten_with_the_conversation_and_searched_as_rewritten(
-    small_assistant: Assistant,
+    default_assistant: Assistant,
 ) -> None:
-    recording = Recording(small_assistant.chat)
-    assistant = Assistant(small_assistant.settings, chat_model=recording)
+    # the default model: the small test model answers instead of rewriting, and a
+    # rewrite that is not a question is not used (the scripted test below)
+    recording = Recording(default_assistant.chat)
+    assistant = Assistant(default_assistant.settings, chat_model=recording)
     answer = assistant.ask(FOLLOW_UP, history=HISTORY)
     rewrite = recording.prompts[0][-1]["content"]  # the first call rewrites the follow-up
     assert "They met in Hiroshima" in rewrite and HIROSHIMA_Q in rewrite and FOLLOW_UP in rewrite
     # what the model wrote is the question the rest of the pipeline works on
     standalone = answer.standalone_question
-    assert standalone != FOLLOW_UP and standalone in recording.written[0]
+    assert standalone != FOLLOW_UP and standalone in recording.written[0], recording.written[0]
     assert len(recording.prompts) > 1, "the follow-up was not answered"
     assert standalone in recording.prompts[1][-1]["content"]  # evidence chosen for it
     assert answer.question == FOLLOW_UP and answer.timings.rewrite_s > 0
+
+
+class Answering:
+    """A scripted model that answers the follow-up instead of rewriting it."""
+
+    backend, model = "scripted", "scripted"
+
+    def __init__(self, reply: str) -> None:
+        self.reply = reply
+
+    def stream(self, messages, max_tokens, usage):  # noqa: ANN001, ANN201
+        yield self.reply
+
+
+@pytest.mark.parametrize(
+    ("reply", "used"),
+    [
+        ("They met in Hiroshima and agreed on chips.", False),  # an answer, not a question
+        ("What did Biden and Kishida agree on technology?", True),
+        ("Biden and Kishida agreed on what technology?", True),
+        ("Which technology deals did Biden and Kishida agree on", True),
+    ],
+)
+def test_a_rewrite_is_used_only_when_it_reads_as_a_question(
+    small_assistant: Assistant, reply: str, used: bool
+) -> None:
+    assistant = Assistant(small_assistant.settings, chat_model=Answering(reply))
+    assert assistant.rewrite(FOLLOW_UP, HISTORY) == (reply if used else FOLLOW_UP)
 
 
 def test_empty_store_without_auto_ingest_says_what_to_do(make_settings) -> None:
@@ -161,11 +192,6 @@ def test_default_model_abstains_when_the_articles_do_not_say(default_assistant: 
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="product bug: the default model returns the follow-up unchanged "
-    "(prompts/condense.toml does not get 'they' resolved)",
-)
 def test_default_model_rewrites_a_follow_up_to_name_who_is_meant(
     default_assistant: Assistant,
 ) -> None:

@@ -109,3 +109,11 @@ def test_a_date_no_quote_carries_is_cut_and_the_rest_kept() -> None:
     assert checked.text == "Biden and Kishida met in Hiroshima a day before the G7 summit [1]."
     held = cite("They met on May 19, 2023, in Hiroshima.", QUESTION, [TALKS], [TALKS])
     assert held.text == "They met in Hiroshima [1]."  # the comma after the date goes with it
+
+
+def test_an_acronym_the_model_adds_after_a_name_needs_no_quote_of_its_own() -> None:
+    quote = "The hub will open with the cooperation of the Massachusetts Institute of Technology."
+    question = "Which American university is Japan working with?"
+    claim = "Japan is working with the Massachusetts Institute of Technology (MIT)."
+    assert supports(claim, question, quote)
+    assert not supports("Japan is working with Harvard (MIT).", question, quote)

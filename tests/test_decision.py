@@ -9,7 +9,14 @@ from __future__ import annotations
 import pytest
 
 from assistant.answer import Evidence
-from assistant.decision import Thresholds, answer_type_found, coverage, decide
+from assistant.decision import (
+    Thresholds,
+    answer_type_found,
+    coverage,
+    decide,
+    names_something_new,
+    typed_choice,
+)
 from assistant.llm import Scores
 from assistant.selection import choose
 from assistant.terms import fold, key_terms, missing_terms
@@ -37,6 +44,36 @@ def test_the_top_sentence_is_chosen_and_close_seconds_join_it() -> None:
     assert picked.none == 0.05 and picked.shown[0].chosen == 0.6
     alone = choose(SHOWN, Scores({"1": 0.85, "2": 0.1, "3": 0.05}, "logits"), 0.1)
     assert [e.start for e in alone.chosen] == [0]
+
+
+def test_the_sentence_sharing_the_questions_words_wins_a_close_call() -> None:
+    q = "When could the startup hub in Tokyo open at the earliest?"
+    scores = Scores({"1": 0.5, "2": 0.2, "3": 0.3}, "logits")
+    picked = choose(SHOWN, scores, 0.05, q)
+    assert picked.chosen[0].start == 200  # shares hub, Tokyo, earliest: outweighs 0.5
+    assert picked.chosen[0].chosen == 0.3  # each keeps the model's own probability
+    assert picked.best == 0.5  # the decision reads the model's best, not the weighed one
+    assert [e.start for e in choose(SHOWN, scores, 0.05).chosen] == [0, 200, 100]
+
+
+def test_a_which_company_question_gets_a_sentence_that_names_one() -> None:
+    q = "Which American university is Japan working with on its plan for a startup hub in Tokyo?"
+    plan = ev(
+        "Highlighting their cooperation, the two countries said they plan to launch new "
+        "partnerships between U.S. and Japanese companies and universities."
+    ).model_copy(update={"chosen": 0.54})
+    named = ev(
+        "Kishida told Biden that Japan is considering setting up a hub in Tokyo with the "
+        "cooperation of the Massachusetts Institute of Technology.",
+        1,
+    ).model_copy(update={"chosen": 0.12})
+    assert not names_something_new(q, [plan])  # U.S., Japanese: asked; Highlighting opens
+    assert names_something_new(q, [named])
+    assert typed_choice(q, [plan], [plan, named]) == [named, plan]
+    # a name question without a name is still answered: only the join depends on it
+    assert answer_type_found(q, [plan])
+    where = "Where is Japan planning a startup hub?"
+    assert typed_choice(where, [plan], [plan, named]) == [plan]
 
 
 def test_text_rule_when_a_server_returns_no_logprobs() -> None:
