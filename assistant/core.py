@@ -148,10 +148,7 @@ class Assistant:
             shown = selection.shown
             selection.chosen = typed_choice(standalone, selection.chosen, shown, s.thresholds.typed)
             retrieved = [c.text for c in chunks]
-            decision = decide(
-                standalone, retrieved, selection.chosen, selection.none, s.thresholds,
-                selected=selection.best,
-            )  # fmt: skip
+            decision = decide(standalone, retrieved, selection.chosen, selection.none, s.thresholds)
         else:
             decision = Decision(
                 answer=False,

@@ -201,13 +201,9 @@ def decide(
     chosen: Sequence[Evidence],
     none: float,
     thresholds: Thresholds,
-    selected: float | None = None,
 ) -> Decision:
-    """Answer when the model picked a sentence confidently enough and the facts line up.
-    `selected` is the model's probability for its likeliest sentence (by default the
-    best of the chosen ones')."""
-    if selected is None:
-        selected = max((s.chosen for s in chosen), default=0.0)
+    """Answer when the model picked a sentence confidently enough and the facts line up."""
+    selected = max((s.chosen for s in chosen), default=0.0)
     covered = coverage(question, retrieved)
     typed = answer_type_found(question, chosen) if chosen else False
     signals = {

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from assistant.answer import Evidence, Usage
-from assistant.evidence import numbered, word_overlap
+from assistant.evidence import numbered
 from assistant.llm import ChatModel, Message, Scores
 from assistant.prompts import Prompt
 
@@ -27,12 +27,6 @@ MAX_CHOSEN = 3
 # a sentence joins the top one when it holds this share of the top one's probability
 SECOND_RATIO = 0.25
 SECOND_MIN = 0.1
-# The model's probabilities are weighed by how many of the question's words a
-# sentence shares, p * exp(w * (overlap - best overlap)): the 1.5B model often
-# prefers an on-topic sentence to the one that names what is asked. Fitted on
-# the eval's dev split (share of expected facts in the chosen sentences, from
-# the model's recorded scores): 74.1% at 0, 81.2% at 5 (heldout 66.7 -> 83.3).
-OVERLAP_WEIGHT = 5.0
 
 
 @dataclass
@@ -42,11 +36,6 @@ class Selection:
     none: float  # probability of "no sentence answers"
     how: str  # logits | logprobs | text
     messages: list[Message] = field(default_factory=list)  # the conversation that chose
-
-    @property
-    def best(self) -> float:
-        """The model's own probability for its likeliest sentence (before weighing)."""
-        return max((s.chosen for s in self.shown), default=0.0)
 
     @property
     def numbers(self) -> list[int]:
@@ -81,34 +70,24 @@ class LLMSelector:
             pick = Scores.from_logprobs(
                 {k: math.log(v) for k, v in first.probs.items() if v > 0}, numbers, first.how
             )
-        selection = choose(sentences, pick, first.probs.get(NONE_LABEL, 0.0), question)
+        selection = choose(sentences, pick, first.probs.get(NONE_LABEL, 0.0))
         selection.messages = messages
         return selection
 
 
-def choose(sentences: list[Evidence], scores: Scores, none: float, question: str = "") -> Selection:
-    """The top sentence, plus any close enough to it (multi-part answers), at most
-    three, ranked by the model's probability weighed by the words each shares with
-    the question (`OVERLAP_WEIGHT`). Each keeps the model's own probability."""
+def choose(sentences: list[Evidence], scores: Scores, none: float) -> Selection:
+    """The top sentence, plus any close enough to it (multi-part answers), at most three."""
     shown = [
         s.model_copy(update={"chosen": round(scores.probs.get(str(i), 0.0), 4)})
         for i, s in enumerate(sentences, start=1)
     ]
-    overlaps = [word_overlap(question, s.text) if question else 0.0 for s in shown]
-    most = max(overlaps, default=0.0)
-    weights = [
-        s.chosen * math.exp(OVERLAP_WEIGHT * (o - most))
-        for s, o in zip(shown, overlaps, strict=True)
-    ]
-    total = sum(weights) or 1.0
-    share = [w / total for w in weights]
-    order = sorted(range(len(shown)), key=lambda i: -share[i])
+    ranked = sorted(shown, key=lambda s: -s.chosen)
     chosen: list[Evidence] = []
-    if order and share[order[0]] > 0:
-        top = share[order[0]]
+    if ranked and ranked[0].chosen > 0:
+        top = ranked[0].chosen
         chosen = [
-            shown[i]
-            for i in order[:MAX_CHOSEN]
-            if i == order[0] or (share[i] >= SECOND_RATIO * top and share[i] >= SECOND_MIN)
+            s
+            for s in ranked[:MAX_CHOSEN]
+            if s is ranked[0] or (s.chosen >= SECOND_RATIO * top and s.chosen >= SECOND_MIN)
         ]
     return Selection(shown, chosen, none, scores.how)

@@ -163,7 +163,7 @@ class Settings(BaseSettings):
         "to the question reaches this.",
     )
     evidence_sentences: int = Field(
-        7, ge=1, le=9, description="Sentences of the top chunks the model chooses evidence from."
+        8, ge=1, le=9, description="Sentences of the top chunks the model chooses evidence from."
     )
     select_threshold: float = Field(
         0.0,

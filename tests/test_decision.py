@@ -46,16 +46,6 @@ def test_the_top_sentence_is_chosen_and_close_seconds_join_it() -> None:
     assert [e.start for e in alone.chosen] == [0]
 
 
-def test_the_sentence_sharing_the_questions_words_wins_a_close_call() -> None:
-    q = "When could the startup hub in Tokyo open at the earliest?"
-    scores = Scores({"1": 0.5, "2": 0.2, "3": 0.3}, "logits")
-    picked = choose(SHOWN, scores, 0.05, q)
-    assert picked.chosen[0].start == 200  # shares hub, Tokyo, earliest: outweighs 0.5
-    assert picked.chosen[0].chosen == 0.3  # each keeps the model's own probability
-    assert picked.best == 0.5  # the decision reads the model's best, not the weighed one
-    assert [e.start for e in choose(SHOWN, scores, 0.05).chosen] == [0, 200, 100]
-
-
 def test_a_which_company_question_gets_a_sentence_that_names_one() -> None:
     q = "Which American university is Japan working with on its plan for a startup hub in Tokyo?"
     plan = ev(
