@@ -28,7 +28,15 @@ from dataclasses import dataclass
 
 from assistant.answer import Decision, Evidence
 from assistant.evidence import with_dates
-from assistant.terms import DATE_LIKE, DAY_LIKE, NUMBER_LIKE, fold, key_terms, missing_terms
+from assistant.terms import (
+    DATE_LIKE,
+    DAY_LIKE,
+    MONTH_NAMES,
+    NUMBER_LIKE,
+    fold,
+    key_terms,
+    missing_terms,
+)
 
 _ASKS_NUMBER = re.compile(
     r"\bhow (?:many|much|large|big|long|far|old)\b|\bwhat (?:percentage|share|amount|number)\b|"
@@ -81,8 +89,6 @@ _ASKS_NAME = re.compile(
     r"carriers?|initiative|think tank|agency|organi[sz]ation|party|city|prefecture)\b",
     re.I,
 )
-_MONTHS = "january february march april may june july august september october november december"
-_MONTH_NAMES = frozenset(_MONTHS.split(" "))
 
 
 TYPED_LEAST = 0.04  # a sentence the model gave this much can join for the answer type
@@ -156,7 +162,7 @@ def names_something_new(question: str, chosen: Sequence[Evidence]) -> bool:
         body = sentence.text.split(None, 1)[-1]
         for term in key_terms(body):
             new = term not in asked and not term[0].isdigit()
-            if new and term not in _NOT_NAMES and term not in _MONTH_NAMES:
+            if new and term not in _NOT_NAMES and term not in MONTH_NAMES:
                 return True
     return False
 

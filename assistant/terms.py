@@ -73,6 +73,7 @@ _NUMBER_WORDS = frozenset(
 )
 _MONTHS = "january february march april may june july august september october november december"
 _MONTH_ALT = _MONTHS.replace(" ", "|")
+MONTH_NAMES = frozenset(_MONTHS.split(" "))
 DATE_LIKE = re.compile(
     rf"\b(?:{_MONTH_ALT})\b|\b(?:1[89]|20)\d\d\b|"
     r"\bon the \d{1,2}(?:st|nd|rd|th)\b|\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b|"
