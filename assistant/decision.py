@@ -148,23 +148,26 @@ def answer_type_found(question: str, chosen: Sequence[Evidence]) -> bool:
     if asks_date(question):
         return DATE_LIKE.search(text) is not None
     if _ASKS_PERSON.search(question):  # a name that is neither asked about nor a place
-        return any(
-            t not in asked and t not in _NOT_NAMES and not t[0].isdigit() for t in key_terms(text)
-        )
+        return bool(new_names(asked, text))
     return True
+
+
+def new_names(asked: set[str], text: str) -> list[str]:
+    """The text's names that are not among `asked` and not a country or a region."""
+    return [
+        t for t in key_terms(text) if t not in asked and t not in _NOT_NAMES and not t[0].isdigit()
+    ]
 
 
 def names_something_new(question: str, chosen: Sequence[Evidence]) -> bool:
     """Does a chosen sentence name someone or something the question does not (past
     its first word, which is capitalized anyway, and not a country or a month)?"""
     asked = set(key_terms(question))
-    for sentence in chosen:
-        body = sentence.text.split(None, 1)[-1]
-        for term in key_terms(body):
-            new = term not in asked and not term[0].isdigit()
-            if new and term not in _NOT_NAMES and term not in MONTH_NAMES:
-                return True
-    return False
+    return any(
+        t not in MONTH_NAMES
+        for sentence in chosen
+        for t in new_names(asked, sentence.text.split(None, 1)[-1])
+    )
 
 
 def typed_choice(
@@ -181,8 +184,10 @@ def typed_choice(
     if not chosen or len(chosen) >= MAX_JOINED:
         return chosen
 
+    wants_name = _ASKS_NAME.search(question) is not None
+
     def found(evidence: Sequence[Evidence]) -> bool:
-        if _ASKS_NAME.search(question) and not names_something_new(question, evidence):
+        if wants_name and not names_something_new(question, evidence):
             return False
         return answer_type_found(question, evidence)
 
