@@ -19,6 +19,7 @@ from typing import Any, Protocol
 
 from assistant.answer import Usage
 from assistant.errors import LLMUnavailable, MissingExtra, ModelFileError
+from assistant.prompt_cache import PrefixCache
 from assistant.retries import RetryTooLong, retrying
 from assistant.settings import Settings
 
@@ -75,16 +76,6 @@ class Scores:
         return cls({label: float(label.lower() == first) for label in labels}, "text")
 
 
-def common_prefix(cached: Any, tokens: list[int]) -> int:
-    """How many leading tokens of the prompt llama.cpp already holds in its KV cache."""
-    n = 0
-    for a, b in zip(cached, tokens, strict=False):
-        if a != b:
-            break
-        n += 1
-    return n
-
-
 def label_key(token: str) -> str:
     """A reply token as a label: "▁Yes", " yes" and "yes" are all "yes"."""
     return token.replace("\u2581", " ").strip().lower()
@@ -114,6 +105,7 @@ class LocalChat:
             ) from None
         self._format: Any = None
         self._labels: dict[str, list[int]] = {}
+        self._prefixes = PrefixCache(self._llama, self._prompt_tokens)
 
     def _prompt_tokens(self, messages: list[Message]) -> list[int]:
         """The chat prompt as tokens, exactly as `create_chat_completion` renders it."""
@@ -150,7 +142,7 @@ class LocalChat:
     def label_scores(
         self, messages: list[Message], labels: list[str], usage: Usage, prefill: str = ""
     ) -> Scores:
-        """Evaluate the prompt (reusing the cached prefix) and read the next-token logits."""
+        """Evaluate the prompt (from where `PrefixCache` says) and read the next-token logits."""
         import llama_cpp
         import numpy as np
 
@@ -161,10 +153,9 @@ class LocalChat:
                 tokens += llama.tokenize(prefill.encode("utf-8"), add_bos=False, special=False)
             if len(tokens) >= llama.n_ctx():
                 raise LLMUnavailable(f"The prompt ({len(tokens)} tokens) exceeds n_ctx.")
-            reuse = min(common_prefix(llama.input_ids[: llama.n_tokens], tokens), len(tokens) - 1)
-            llama.n_tokens = reuse
+            reuse, read = self._prefixes.start(messages, tokens)
             llama.eval(tokens[reuse:])
-            usage.add(prompt=len(tokens) - reuse, cached=reuse)
+            usage.add(prompt=len(tokens) - reuse + read, cached=reuse - read)
             logits = np.ctypeslib.as_array(
                 llama_cpp.llama_get_logits_ith(llama._ctx.ctx, -1), shape=(llama.n_vocab(),)
             ).astype(np.float64)
@@ -181,10 +172,7 @@ class LocalChat:
         with self._lock:
             completion = 0
             prompt = self._prompt_tokens(messages)
-            cached = min(
-                common_prefix(self._llama.input_ids[: self._llama.n_tokens], prompt),
-                len(prompt) - 1,
-            )
+            cached, read = self._prefixes.start(messages, prompt)  # llama.cpp reads on from there
             parts = self._llama.create_chat_completion(
                 messages=messages,  # type: ignore[arg-type]
                 stream=True,
@@ -197,7 +185,9 @@ class LocalChat:
                 if delta:
                     completion += 1
                     yield delta
-            usage.add(prompt=len(prompt) - cached, completion=completion, cached=cached)
+            usage.add(
+                prompt=len(prompt) - cached + read, completion=completion, cached=cached - read
+            )
 
 
 class OpenAIChat:

@@ -4,8 +4,9 @@ Overhead is everything an answer costs besides the LLM: total time minus the
 wall time spent inside the LLM call (prompt processing and generation). The
 LLM figures come from llama.cpp's own counters: prompt tokens evaluated (those
 not reused from the previous prompt's KV cache), prompt and generation speed.
-The prefix-cache check asks the same questions again after `reset()`, which
-makes llama.cpp evaluate the whole prompt, and compares the time to first token.
+The prefix-cache check asks the same questions again after `reset()` and with
+no saved system heads (assistant/prompt_cache.py), which makes llama.cpp
+evaluate the whole prompt, and compares the time to first token.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ def ask_measured(assistant: Assistant, question: str, fresh_cache: bool) -> dict
     llama = assistant.chat._llama  # type: ignore[attr-defined]
     if fresh_cache:
         llama.reset()
+        assistant.chat._prefixes.saved.clear()  # type: ignore[attr-defined]
     reset_counters(llama)
     answer = assistant.ask(question)
     timings, usage = answer.timings, answer.usage
@@ -110,8 +112,8 @@ def warm_and_llm(assistant: Assistant) -> list[Figure]:
             "prompt tokens reused from the previous prompt (KV prefix cache)",
             median(reused),
             "tokens",
-            note="llama-cpp-python keeps the longest common prefix of consecutive prompts: "
-            "the system prompt and the template's head",
+            note="a new question reuses its system prompt (prompt_cache.py); its second "
+            "read and the phrasing turn reuse the whole selection prompt",
         ),
         Figure(
             "5 local LLM",

@@ -90,6 +90,19 @@ def test_streaming_yields_evidence_then_text_then_the_answer(small_assistant: As
     assert cited <= {(e.source, e.start) for e in final.evidence}  # quotes are shown sentences
 
 
+def test_an_answer_does_not_depend_on_the_questions_asked_before(
+    small_assistant: Assistant,
+) -> None:
+    asked = "What did Japan and the US agree on chips?"
+    first = small_assistant.ask(asked)
+    small_assistant.ask("Where did Biden and Kishida meet a day before the G7 summit?")
+    small_assistant.ask(FOLLOW_UP, HISTORY)  # a rewrite prompt in between
+    again = small_assistant.ask(asked)
+    assert [e.chosen for e in again.evidence] == [e.chosen for e in first.evidence]
+    assert again.decision == first.decision
+    assert (again.text, again.citations) == (first.text, first.citations)
+
+
 class Recording:
     """The real model, with a record of the prompts it was given and what it wrote."""
 
