@@ -20,11 +20,13 @@ from __future__ import annotations
 
 import ctypes
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from assistant.errors import LLMUnavailable
 
-Message = dict[str, str]
+if TYPE_CHECKING:
+    from assistant.llm import Message
+
 KEEP = 4  # saved heads (one per prompt: select, condense, ...); about 3 MB each
 
 
