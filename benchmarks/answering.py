@@ -5,7 +5,7 @@ wall time spent inside the LLM call (prompt processing and generation). The
 LLM figures come from llama.cpp's own counters: prompt tokens evaluated (those
 not reused from the previous prompt's KV cache), prompt and generation speed.
 The prefix-cache check asks the same questions again after `reset()` and with
-no saved system heads (assistant/prompt_cache.py), which makes llama.cpp
+no saved prompt heads (assistant/prompt_cache.py), which makes llama.cpp
 evaluate the whole prompt, and compares the time to first token.
 """
 
@@ -112,7 +112,7 @@ def warm_and_llm(assistant: Assistant) -> list[Figure]:
             "prompt tokens reused from the previous prompt (KV prefix cache)",
             median(reused),
             "tokens",
-            note="a new question reuses its system prompt (prompt_cache.py); its second "
+            note="a new question reuses its prompt's fixed head (prompt_cache.py); its second "
             "read and the phrasing turn reuse the whole selection prompt",
         ),
         Figure(
