@@ -240,11 +240,20 @@ def check_server(settings: Settings) -> None:
 
 @contextmanager
 def server_errors(settings: Settings) -> Iterator[None]:
-    """A Chroma server that times out or fails, as a `StoreUnavailable` that says so."""
+    """A Chroma server that times out or fails, or a collection that another process
+    deleted or rebuilt under this one, as a `StoreUnavailable` that says so."""
     import httpx
+    from chromadb.errors import NotFoundError
 
     try:
         yield
+    except NotFoundError:
+        raise StoreUnavailable(
+            f"The collection '{settings.collection}' in {describe(settings)} was deleted or "
+            "rebuilt by another process while this one was using it (an ingest for another "
+            "folder or other settings): start again to use it, or give each its own "
+            "persist_dir or collection."
+        ) from None
     except httpx.TimeoutException:
         raise StoreUnavailable(
             f"{describe(settings)} did not answer within {settings.chroma_timeout:g}s "

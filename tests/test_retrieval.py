@@ -83,3 +83,13 @@ def test_damaged_bm25_cache_is_rebuilt(retriever_for) -> None:
         path.write_text("{ not json")
     again = HybridRetriever(first.store, first.embedder, first.settings)
     assert again.retrieve(FACE_TO_FACE, top_k=1)[0].source == "003_cfbc3517925c6292.txt"
+
+
+def test_a_store_rebuilt_by_another_process_is_a_clear_error(retriever_for, make_settings) -> None:
+    from assistant.errors import StoreUnavailable
+
+    retriever = retriever_for()
+    other = ArticleStore(make_settings(), "another fingerprint")  # another process's settings
+    other.reset()
+    with pytest.raises(StoreUnavailable, match="deleted or rebuilt by another process"):
+        retriever.retrieve(FACE_TO_FACE)
