@@ -27,7 +27,7 @@ from assistant.errors import LLMUnavailable
 if TYPE_CHECKING:
     from assistant.llm import Message
 
-KEEP = 4  # saved heads (one per prompt: select, condense, ...); about 3 MB each
+KEEP = 4  # saved heads (one per prompt: select, condense, ...); a few MB each
 
 
 def common_prefix(cached: Sequence[int], tokens: Sequence[int]) -> int:
@@ -57,10 +57,11 @@ class PrefixCache:
         message: such a prompt reuses whatever it shares with the cache."""
         if not messages or messages[0].get("role") != "system":
             return 0, 0
-        head = common_prefix(self.render(messages[:1]), tokens)
+        fixed = messages[:1]
         if len(messages) > 1 and "\n" in messages[1].get("content", ""):
-            heading = {**messages[1], "content": messages[1]["content"].split("\n", 1)[0] + "\n"}
-            head = max(head, common_prefix(self.render([messages[0], heading]), tokens))
+            heading = messages[1]["content"].split("\n", 1)[0] + "\n"
+            fixed = [messages[0], {**messages[1], "content": heading}]
+        head = common_prefix(self.render(fixed), tokens)
         exchange = common_prefix(self.render(messages[:2]), tokens)
         return head, max(head, exchange)
 
@@ -91,23 +92,21 @@ class PrefixCache:
         return fixed, fixed
 
     def _save(self) -> bytes:
+        import llama_cpp
+
         ctx = self.llama._ctx.ctx
-        size = self._llama_cpp().llama_state_seq_get_size(ctx, 0)
+        size = llama_cpp.llama_state_seq_get_size(ctx, 0)
         buffer = (ctypes.c_uint8 * size)()
-        written = self._llama_cpp().llama_state_seq_get_data(ctx, buffer, size, 0)
+        written = llama_cpp.llama_state_seq_get_data(ctx, buffer, size, 0)
         return bytes(buffer[:written])
 
     def _restore(self, state: bytes, head: tuple[int, ...]) -> None:
+        import llama_cpp
+
         llama = self.llama
         llama._ctx.kv_cache_seq_rm(0, 0, -1)
         buffer = (ctypes.c_uint8 * len(state)).from_buffer_copy(state)
-        if not self._llama_cpp().llama_state_seq_set_data(llama._ctx.ctx, buffer, len(state), 0):
+        if not llama_cpp.llama_state_seq_set_data(llama._ctx.ctx, buffer, len(state), 0):
             raise LLMUnavailable("llama.cpp could not restore a saved prompt head.")
         llama.input_ids[: len(head)] = head
         llama.n_tokens = len(head)
-
-    @staticmethod
-    def _llama_cpp() -> Any:
-        import llama_cpp
-
-        return llama_cpp

@@ -36,6 +36,15 @@ def head_and_length(chat: LocalChat, messages: list[Message]) -> tuple[int, int]
     return chat._prefixes.heads(messages, tokens)[0], len(tokens)
 
 
+def assert_read_from_the_head(chat: LocalChat, alone: dict[str, float]) -> None:
+    """ASKED is read from the end of its fixed head and scores as it does alone."""
+    usage = Usage()
+    scores = chat.label_scores(ASKED, LABELS, usage).probs
+    head, length = head_and_length(chat, ASKED)
+    assert (usage.prompt_tokens, usage.cached_tokens) == (length - head, head)
+    assert scores == alone
+
+
 @pytest.fixture(scope="module")
 def alone(small_gguf: Path) -> dict[str, float]:
     """The scores of ASKED read by a model that read nothing before."""
@@ -56,12 +65,8 @@ def test_scores_do_not_depend_on_the_question_before(
 ) -> None:
     chat = local_chat(small_gguf)
     chat.label_scores(BEFORE, LABELS, Usage())
-    usage = Usage()
-    after = chat.label_scores(ASKED, LABELS, usage).probs
-    head, length = head_and_length(chat, ASKED)
     # the 19 shared sentences are read again: only the fixed head is reused
-    assert (usage.prompt_tokens, usage.cached_tokens) == (length - head, head)
-    assert after == alone
+    assert_read_from_the_head(chat, alone)
 
 
 def test_the_fixed_head_is_the_system_message_and_the_heading_line(small_gguf: Path) -> None:
@@ -84,11 +89,7 @@ def test_a_system_head_is_restored_after_a_prompt_with_another_one(
     rewrite_head, rewrite_length = head_and_length(chat, REWRITE)
     assert rewrite.prompt_tokens == rewrite_length  # its head was new: read and counted
 
-    usage = Usage()
-    again = chat.label_scores(ASKED, LABELS, usage).probs
-    head, length = head_and_length(chat, ASKED)
-    assert (usage.prompt_tokens, usage.cached_tokens) == (length - head, head)
-    assert again == alone
+    assert_read_from_the_head(chat, alone)
 
     second = Usage()
     assert "".join(chat.stream(REWRITE, 4, second))
