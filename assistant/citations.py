@@ -26,6 +26,7 @@ from assistant.dates import iso_formats
 from assistant.dates_model import MONTH_RE
 from assistant.decision import answer_type_found, asks_article_date, asks_date, asks_day
 from assistant.evidence import content_words, with_dates, word_overlap
+from assistant.parts import question_parts
 from assistant.terms import DAY_LIKE, fold, key_terms, missing_terms
 
 MARKER = re.compile(r"\s*\[(?:excerpts?\s*|sentences?\s*)?(\d+(?:\s*(?:,|and|-)\s*\d+)*)\]", re.I)
@@ -88,15 +89,49 @@ def supports(claim: str, question: str, quote: str) -> bool:
     return bool(words) and len(words & content_words(fold(quote))) / len(words) >= MIN_OVERLAP
 
 
+def answered_part(claim: str, parts: Sequence[str]) -> str | None:
+    """The part of a multi-part question a claim answers: the one that shares the most
+    words with it (None on a tie: the claim is then checked against the whole)."""
+    shared = sorted(((word_overlap(part, claim), part) for part in parts), reverse=True)
+    if not shared or (len(shared) > 1 and shared[0][0] == shared[1][0]):
+        return None
+    return shared[0][1]
+
+
+def part_terms(part: str, parts: Sequence[str]) -> list[str]:
+    """The names and numbers that set one part of a question apart from the others."""
+    others = {t for other in parts if other != part for t in key_terms(other)}
+    return [t for t in key_terms(part) if t not in others]
+
+
 def backed_by(
-    claim: str, question: str, chosen: Sequence[Evidence], shown: Sequence[Evidence]
+    claim: str,
+    question: str,
+    chosen: Sequence[Evidence],
+    shown: Sequence[Evidence],
+    parts: Sequence[str] = (),
 ) -> list[Evidence]:
     """The chosen sentence that carries the claim, else any other shown one (re-pointing),
     else a chosen one and a shown one that carry it together ("Kishida" from one,
-    "the 22nd" from the other)."""
+    "the 22nd" from the other).
+
+    A claim that answers one part of a multi-part question is checked against that
+    part: the names it adds to the part must be quoted. For a later part, so must one
+    of the names that set it apart ("G7" in "where did the two meet again on the eve
+    of a G7 summit?"): "The two met again on the eve of the G7 summit in Tokyo" passed
+    as carried by the Tokyo summit's sentence, Tokyo being in the first part. (The
+    first part's own names are often only the context its sentence takes for
+    granted: "At the Quad summit the following day" answers "what followed the Tokyo
+    summit?" without naming Tokyo.)"""
+    part = answered_part(claim, parts)
+    asked = part or question
+    needed = part_terms(part, parts) if part and part != parts[0] else []
 
     def carried(*evidence: Evidence) -> bool:
-        return supports(claim, question, " ".join(support_text(e, question) for e in evidence))
+        text = " ".join(support_text(e, question) for e in evidence)
+        if needed and len(missing_terms(needed, text)) == len(needed):
+            return False
+        return supports(claim, asked, text)
 
     for pool in (chosen, shown):
         for evidence in pool:
@@ -132,27 +167,33 @@ class Citer:
     None when no quote carries it; `finish` gives the checked answer."""
 
     def __init__(
-        self, question: str, chosen: Sequence[Evidence], shown: Sequence[Evidence]
+        self,
+        question: str,
+        chosen: Sequence[Evidence],
+        shown: Sequence[Evidence],
+        part_picks: Sequence[Evidence] = (),
     ) -> None:
         self.question = question
         self.chosen = chosen
         self.shown = shown
+        self.part_picks = part_picks  # the sentences the model picked for later parts
         self.numbers: dict[tuple[str, int], int] = {}
         self.used: list[Evidence] = []
         self.parts: list[str] = []
         self.dropped: list[str] = []
         self.when = asks_date(question)
         self.dating = may_date(question, chosen) if self.when else []  # only "when" needs it
+        self.asked_parts = question_parts(question)
 
     def add(self, claim: str) -> str | None:
         # the date of a "when" answer comes from the chosen sentence that dates the event
         dated = self.when and _DATE_PHRASE.search(claim) is not None
         first, pool = (self.dating, self.dating) if dated else (self.chosen, self.shown)
-        backing = backed_by(claim, self.question, first, pool)
+        backing = backed_by(claim, self.question, first, pool, self.asked_parts)
         if not backing and _DATE_PHRASE.search(claim):  # keep the claim, lose the date
             trimmed = re.sub(r"^[\s,]+", "", _DATE_PHRASE.sub("", claim))
             trimmed = trimmed[:1].upper() + trimmed[1:]
-            backing = backed_by(trimmed, self.question, first, pool)
+            backing = backed_by(trimmed, self.question, first, pool, self.asked_parts)
             claim = trimmed if backing else claim
         if not backing:
             self.dropped.append(claim)
@@ -171,21 +212,29 @@ class Citer:
     def finish(self, phrased: str) -> CheckedAnswer:
         """The checked claims; the chosen sentence itself when none survived, or when
         the phrasing said the sentences do not answer (the first chosen one that holds
-        what the question asks for: the one with the day, for "on what day")."""
-        if not self.parts or is_abstention(phrased):
+        what the question asks for: the one with the day, for "on what day"). A
+        sentence the model picked for a later part of the question that no claim
+        cites is quoted after them: the phrasing left that part out."""
+        extractive = not self.parts or is_abstention(phrased)
+        if extractive:
+            self.numbers, self.used = {}, []
             typed = (c for c in self.chosen if answer_type_found(self.question, [c]))
             top = next(typed, self.chosen[0])
-            quoted = f"“{' '.join(top.text.split())}” [1]"
-            quoted += dates_added(self.question, quoted, [top])
-            return CheckedAnswer(quoted, [citation(1, top)], True, self.dropped)
-        text = " ".join(self.parts)
-        added = dates_added(self.question, text, self.used)
-        dating = None if added else dating_sentence(self.question, text, self.used, self.chosen)
-        if dating is not None:  # the chosen sentence that dates it, cited
-            said = dates_said(day_notes(self.question, dating))
-            added = f" ({with_markers(said, [self.number(dating)])}.)"
+            text = f"“{' '.join(top.text.split())}” [{self.number(top)}]"
+            text += dates_added(self.question, text, [top])
+        else:
+            text = " ".join(self.parts)
+            added = dates_added(self.question, text, self.used)
+            dating = None if added else dating_sentence(self.question, text, self.used, self.chosen)
+            if dating is not None:  # the chosen sentence that dates it, cited
+                said = dates_said(day_notes(self.question, dating))
+                added = f" ({with_markers(said, [self.number(dating)])}.)"
+            text += added
+        for pick in self.part_picks:
+            if (pick.source, pick.start) not in self.numbers:
+                text += f" “{' '.join(pick.text.split())}” [{self.number(pick)}]"
         citations = [citation(self.numbers[(e.source, e.start)], e) for e in self.used]
-        return CheckedAnswer(text + added, citations, False, self.dropped)
+        return CheckedAnswer(text, citations, extractive, self.dropped)
 
 
 class CheckedStream:
@@ -199,9 +248,13 @@ class CheckedStream:
     """
 
     def __init__(
-        self, question: str, chosen: Sequence[Evidence], shown: Sequence[Evidence]
+        self,
+        question: str,
+        chosen: Sequence[Evidence],
+        shown: Sequence[Evidence],
+        part_picks: Sequence[Evidence] = (),
     ) -> None:
-        self.citer = Citer(question, chosen, shown)
+        self.citer = Citer(question, chosen, shown, part_picks)
         self.raw = ""  # the model's reply so far
         self.text = ""  # what has been handed out to show
         self._done = 0  # sentences of `raw` already checked

@@ -31,6 +31,7 @@ from assistant.errors import BadQuestion, StoreUnavailable
 from assistant.evidence import rank_sentences, sentences_of
 from assistant.ingest import IngestReport, ingest
 from assistant.llm import ChatModel, Message, build_chat_model
+from assistant.parts import question_parts
 from assistant.phrasing import Phraser
 from assistant.prompts import load_prompt
 from assistant.retrieval import HybridRetriever
@@ -46,6 +47,7 @@ _QUESTION = re.compile(
     re.I | re.S,
 )
 REWRITE_TOKENS = 64
+PART_CHUNKS = 2  # a multi-part question's chunks: top_k for the whole, and this many per part
 
 
 class Found(list[Evidence]):
@@ -68,11 +70,11 @@ class Assistant:
         self.count_tokens = token_counter(self.settings)
         self.store = ArticleStore(self.settings, fingerprint(self.settings))
         self.select_prompt = load_prompt(self.settings.select_prompt)
+        self.part_prompt = load_prompt(self.settings.select_part_prompt)
         self.phrase_prompt = load_prompt(self.settings.phrase_prompt)
         self.condense_prompt = load_prompt(self.settings.condense_prompt)
-        self.prompt_label = "+".join(
-            p.label for p in (self.select_prompt, self.phrase_prompt, self.condense_prompt)
-        )
+        prompts = (self.select_prompt, self.part_prompt, self.phrase_prompt, self.condense_prompt)
+        self.prompt_label = "+".join(p.label for p in prompts)
         self._chat = chat_model
         self._selector = selector
         self._chat_lock = threading.Lock()
@@ -101,7 +103,7 @@ class Assistant:
     def selector(self) -> Selector:
         """The evidence selector: the LLM's label scores unless another was given."""
         if self._selector is None:
-            self._selector = LLMSelector(self.chat, self.select_prompt)
+            self._selector = LLMSelector(self.chat, self.select_prompt, self.part_prompt)
         return self._selector
 
     def ingest(self, progress: bool = True) -> IngestReport:
@@ -135,16 +137,22 @@ class Assistant:
             timings.rewrite_s = time.perf_counter() - began
 
         mark = time.perf_counter()
+        parts = question_parts(standalone)
         candidates = self.retriever.retrieve(standalone, top_k=s.candidates * 2)
         chunks = candidates[: s.top_k]
+        for part in parts:  # each part's best chunks too, so no part is crowded out
+            found = self.retriever.retrieve(part, top_k=s.candidates * 2)
+            candidates += found
+            ids = {c.id for c in chunks}
+            chunks += [c for c in found[:PART_CHUNKS] if c.id not in ids]
         best = max((c.similarity for c in candidates if c.similarity is not None), default=-1.0)
-        shown = self.gather(standalone, chunks) if best >= s.min_relevance else []
+        shown = self.gather(standalone, chunks, parts) if best >= s.min_relevance else []
         timings.retrieval_s = time.perf_counter() - mark
 
         selection: Selection | None = None
         if shown:
             timings.prompt_ready_s = time.perf_counter() - began
-            selection = self.selector.select(standalone, shown, usage)
+            selection = self.selector.select(standalone, shown, usage, parts)
             shown = selection.shown
             selection.chosen = typed_choice(standalone, selection.chosen, shown, s.thresholds.typed)
             retrieved = [c.text for c in chunks]
@@ -176,7 +184,7 @@ class Assistant:
 
         yield Found(selection.chosen)
         mark = time.perf_counter()
-        checking = CheckedStream(standalone, selection.chosen, shown)
+        checking = CheckedStream(standalone, selection.chosen, shown, selection.part_picks)
         phraser = Phraser(self.chat, self.phrase_prompt, s.max_answer_tokens)
         for delta in phraser.phrase(selection.messages, selection.numbers, usage):
             if timings.first_token_s is None:
@@ -192,12 +200,15 @@ class Assistant:
             yield rest
         yield answer(checked.text, checked.citations, checking.raw, False)
 
-    def gather(self, question: str, chunks: list[RetrievedChunk]) -> list[Evidence]:
-        """The retrieved chunks' sentences closest to the question, best first."""
+    def gather(
+        self, question: str, chunks: list[RetrievedChunk], parts: list[str] | None = None
+    ) -> list[Evidence]:
+        """The retrieved chunks' sentences closest to the question (and to each of
+        its parts), best first."""
         sentences = sentences_of(chunks, self.read_text)
         return rank_sentences(
             question, sentences, self.embedder.get_text_embedding_batch,
-            self.settings.evidence_sentences,
+            self.settings.evidence_sentences, parts or (),
         )  # fmt: skip
 
     def validate(self, question: Any) -> str:

@@ -165,22 +165,52 @@ def sentences_of(chunks: Sequence[RetrievedChunk], read_text: ReadText) -> list[
 
 
 def rank_sentences(
-    question: str, sentences: list[Evidence], embed: EmbedBatch, limit: int
+    question: str,
+    sentences: list[Evidence],
+    embed: EmbedBatch,
+    limit: int,
+    parts: Sequence[str] = (),
 ) -> list[Evidence]:
-    """The `limit` sentences closest to the question, best first, with their relevance."""
+    """The `limit` sentences closest to the question, best first, with their relevance.
+
+    With `parts` (a multi-part question's sub-questions, `parts.py`) the list is
+    the whole question's closest, less one place per part, and each part then
+    adds its closest sentence not already in it. (Taking the lists in turn
+    instead pushed out sentences the whole question ranked well, and with them
+    the answer to one part.)"""
     if not sentences:
         return []
-    vectors = embed([question, *(" ".join(s.text.split()) for s in sentences)])
-    query = vectors[0]
+    questions = [question, *parts]
+    vectors = embed([*questions, *(" ".join(s.text.split()) for s in sentences)])
+    lists = [
+        _ranked(asked, vectors[i], sentences, vectors[len(questions) :])
+        for i, asked in enumerate(questions)
+    ]
+    whole, *each_part = lists
+    kept = {(s.source, s.start): s for s in whole[: max(limit - len(each_part), 1)]}
+    for ranked in each_part:
+        best = next((s for s in ranked if (s.source, s.start) not in kept), None)
+        if best is not None:
+            kept[(best.source, best.start)] = best
+    for sentence in whole:  # a part found nothing new: its place goes back to the whole
+        if len(kept) >= limit:
+            break
+        kept.setdefault((sentence.source, sentence.start), sentence)
+    return list(kept.values())[:limit]
+
+
+def _ranked(
+    question: str, query: list[float], sentences: list[Evidence], vectors: list[list[float]]
+) -> list[Evidence]:
     ranked = []
-    for sentence, vector in zip(sentences, vectors[1:], strict=True):
+    for sentence, vector in zip(sentences, vectors, strict=True):
         cosine = sum(a * b for a, b in zip(query, vector, strict=True))
         overlap = word_overlap(question, sentence.text)
         prior = 0.02 * (4 - min(sentence.chunk_rank, 4))  # a nudge for the better chunks
         relevance = cosine + 0.5 * overlap + prior
         ranked.append(sentence.model_copy(update={"relevance": round(relevance, 4)}))
     ranked.sort(key=lambda s: (-s.relevance, s.source, s.start))
-    return ranked[:limit]
+    return ranked
 
 
 def with_dates(evidence: Evidence) -> str:

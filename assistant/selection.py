@@ -14,6 +14,7 @@ anything with the same `select` method can replace `LLMSelector`.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -27,6 +28,8 @@ MAX_CHOSEN = 3
 # a sentence joins the top one when it holds this share of the top one's probability
 SECOND_RATIO = 0.25
 SECOND_MIN = 0.1
+# a sentence one part of a multi-part question picks joins at this probability
+PART_MIN = 0.3
 
 
 @dataclass
@@ -36,6 +39,7 @@ class Selection:
     none: float  # probability of "no sentence answers"
     how: str  # logits | logprobs | text
     messages: list[Message] = field(default_factory=list)  # the conversation that chose
+    part_picks: list[Evidence] = field(default_factory=list)  # picked for a later part
 
     @property
     def numbers(self) -> list[int]:
@@ -44,35 +48,71 @@ class Selection:
 
 
 class Selector(Protocol):
-    def select(self, question: str, sentences: list[Evidence], usage: Usage) -> Selection: ...
+    def select(
+        self, question: str, sentences: list[Evidence], usage: Usage, parts: Sequence[str] = ()
+    ) -> Selection:
+        """Choose the sentences that answer `question`, and one for each later part of
+        a multi-part question (`parts`: its sub-questions, `parts.py`; the pick for the
+        whole mostly answers the first), recorded in `part_picks`."""
+        ...
 
 
 class LLMSelector:
     """Two reads of one prompt: the reply's first token gives P(0 = none answers);
     with the reply begun as "Sentence " (the prompt's `prefill`, local model only:
     two more tokens, the rest is cached) the next token picks among 1..N, which a
-    small model does far more sharply than when it may also reply 0."""
+    small model does far more sharply than when it may also reply 0. Each later
+    part of a multi-part question (the pick for the whole mostly answers the
+    first) is one more read, a follow-up turn after that pick, so the sentence
+    list is read once."""
 
-    def __init__(self, chat: ChatModel, prompt: Prompt) -> None:
+    def __init__(self, chat: ChatModel, prompt: Prompt, part_prompt: Prompt | None = None) -> None:
         self.chat = chat
         self.prompt = prompt
+        self.part_prompt = part_prompt
 
-    def select(self, question: str, sentences: list[Evidence], usage: Usage) -> Selection:
+    def select(
+        self, question: str, sentences: list[Evidence], usage: Usage, parts: Sequence[str] = ()
+    ) -> Selection:
         numbers = [str(i) for i in range(1, len(sentences) + 1)]
         messages = self.prompt.messages(sentences=numbered(sentences), question=question)
         first = self.chat.label_scores(messages, [NONE_LABEL, *numbers], usage)
         if first is None:
             raise AssertionError("label_scores without prefill always returns scores")
-        pick = None
-        if self.prompt.prefill:
-            pick = self.chat.label_scores(messages, numbers, usage, prefill=self.prompt.prefill)
-        if pick is None:  # no prefill on this backend: the first read, without "none"
-            pick = Scores.from_logprobs(
-                {k: math.log(v) for k, v in first.probs.items() if v > 0}, numbers, first.how
-            )
+        pick = self._pick(messages, numbers, usage, self.prompt.prefill, first)
         selection = choose(sentences, pick, first.probs.get(NONE_LABEL, 0.0))
         selection.messages = messages
+        if selection.chosen and self.part_prompt is not None:
+            top = str(selection.numbers[0])
+            for part in parts[1:]:  # the pick for the whole mostly answers the first part
+                asked = self.part_prompt.follow_up(messages, number=top, question=part)
+                scores = self._pick(asked, numbers, usage, self.part_prompt.prefill)
+                add_part(selection, scores)
         return selection
+
+    def _pick(
+        self,
+        messages: list[Message],
+        numbers: list[str],
+        usage: Usage,
+        prefill: str,
+        first: Scores | None = None,
+    ) -> Scores:
+        """Scores over 1..N: after `prefill` where the backend can put it, else from
+        a plain read (`first`, if that read was made already) without "none"."""
+        pick = None
+        if prefill:
+            pick = self.chat.label_scores(messages, numbers, usage, prefill=prefill)
+        if pick is None:
+            first = first or self.chat.label_scores(messages, [NONE_LABEL, *numbers], usage)
+            if first is None:
+                raise AssertionError("label_scores without prefill always returns scores")
+            pick = Scores.from_logprobs(
+                {k: math.log(v) for k, v in first.probs.items() if k != NONE_LABEL and v > 0},
+                numbers,
+                first.how,
+            )
+        return pick
 
 
 def choose(sentences: list[Evidence], scores: Scores, none: float) -> Selection:
@@ -91,3 +131,17 @@ def choose(sentences: list[Evidence], scores: Scores, none: float) -> Selection:
             if s is ranked[0] or (s.chosen >= SECOND_RATIO * top and s.chosen >= SECOND_MIN)
         ]
     return Selection(shown, chosen, none, scores.how)
+
+
+def add_part(selection: Selection, scores: Scores) -> None:
+    """Record the sentence a part of the question picks, when the model is sure
+    enough of it (`PART_MIN`), and add it to the chosen ones if it is not there."""
+    if not scores.probs:
+        return
+    label, p = max(scores.probs.items(), key=lambda kv: kv[1])
+    sentence = selection.shown[int(label) - 1]
+    if p < PART_MIN:
+        return
+    selection.part_picks.append(sentence)
+    if sentence not in selection.chosen:
+        selection.chosen.append(sentence)

@@ -197,6 +197,11 @@ class Settings(BaseSettings):
     select_prompt: str = Field(
         "select", description="Prompt file in prompts/ that asks which sentence answers."
     )
+    select_part_prompt: str = Field(
+        "select_part",
+        description="Prompt file in prompts/ that asks which sentence answers one part of "
+        "a multi-part question.",
+    )
     phrase_prompt: str = Field(
         "phrase", description="Prompt file in prompts/ that phrases the answer from the evidence."
     )

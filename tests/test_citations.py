@@ -7,7 +7,14 @@ Unit tests of parsing and formatting: evidence cut from the real seed files by
 from __future__ import annotations
 
 from assistant.answer import Evidence, RetrievedChunk
-from assistant.citations import cite, claims_of, invalid_quotes, is_abstention, supports
+from assistant.citations import (
+    CheckedStream,
+    cite,
+    claims_of,
+    invalid_quotes,
+    is_abstention,
+    supports,
+)
 from assistant.corpus import load_corpus
 from assistant.evidence import sentences_of
 from tests.conftest import SEEDS
@@ -117,3 +124,46 @@ def test_an_acronym_the_model_adds_after_a_name_needs_no_quote_of_its_own() -> N
     claim = "Japan is working with the Massachusetts Institute of Technology (MIT)."
     assert supports(claim, question, quote)
     assert not supports("Japan is working with Harvard (MIT).", question, quote)
+
+
+TOKYO = "003_cfbc3517925c6292.txt"
+FIRST_SUMMIT = sentence(TOKYO, "will hold their first face-to-face summit")
+G7_TALKS = sentence(HIROSHIMA, "At the G7 summit, Kishida")
+TWO_PART = (
+    "Where was the first face-to-face Biden-Kishida summit held, "
+    "and where did the two meet again on the eve of a G7 summit?"
+)
+
+
+def test_a_claim_is_checked_against_the_part_of_the_question_it_answers() -> None:
+    shown = [FIRST_SUMMIT, G7_TALKS, TALKS]
+    # Tokyo is in the question's first part, but this claim answers the second, and
+    # the Tokyo summit's sentence says nothing of the G7: not carried, dropped
+    wrong = "The two met again on the eve of the G7 summit in Tokyo."
+    checked = cite(wrong, TWO_PART, [FIRST_SUMMIT], shown)
+    assert checked.dropped == [wrong]
+    assert supports(wrong, TWO_PART, FIRST_SUMMIT.text)  # what the whole question let through
+    right = "The first summit was held in Tokyo. The two met again in Hiroshima."
+    checked = cite(right, TWO_PART, [FIRST_SUMMIT, TALKS], shown)
+    assert checked.dropped == [] and not checked.extractive
+    assert [c.source for c in checked.citations] == [TOKYO, HIROSHIMA]
+
+
+def test_a_part_the_phrasing_left_out_is_answered_by_quoting_its_pick() -> None:
+    question = (
+        "What multilateral gathering followed the Tokyo summit the next day, "
+        "and what gathering did the Hiroshima talks precede?"
+    )
+    quad = sentence(TOKYO, "At the Quad summit the following day")
+    checked = cite("The Quad summit followed the next day.", question, [quad, TALKS], [quad, TALKS])
+    assert checked.text == "The Quad summit followed the next day [1]."  # no pick: as before
+    checked = CheckedStream(question, [quad, TALKS], [quad, TALKS], part_picks=[TALKS])
+    checked.feed("The Quad summit followed the next day.")
+    rest, answer = checked.end()
+    quoted = " ".join(TALKS.text.split())
+    assert answer.text == f"The Quad summit followed the next day [1]. “{quoted}” [2]"
+    assert [c.quote for c in answer.citations] == [quad.text, TALKS.text]
+    assert rest.endswith(f"“{quoted}” [2]")  # streamed too
+    cited = CheckedStream(question, [quad, TALKS], [quad, TALKS], part_picks=[quad])
+    cited.feed("The Quad summit followed the next day.")
+    assert cited.end()[1].text == "The Quad summit followed the next day [1]."  # cited already
