@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from assistant.answer import (
@@ -201,14 +201,14 @@ class Assistant:
         yield answer(checked.text, checked.citations, checking.raw, False)
 
     def gather(
-        self, question: str, chunks: list[RetrievedChunk], parts: list[str] | None = None
+        self, question: str, chunks: list[RetrievedChunk], parts: Sequence[str] = ()
     ) -> list[Evidence]:
         """The retrieved chunks' sentences closest to the question (and to each of
         its parts), best first."""
         sentences = sentences_of(chunks, self.read_text)
         return rank_sentences(
             question, sentences, self.embedder.get_text_embedding_batch,
-            self.settings.evidence_sentences, parts or (),
+            self.settings.evidence_sentences, parts,
         )  # fmt: skip
 
     def validate(self, question: Any) -> str:
