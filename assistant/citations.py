@@ -201,6 +201,10 @@ class Citer:
         self.parts.append(with_markers(claim, [self.number(e) for e in backing]))
         return self.parts[-1]
 
+    def quoted(self, evidence: Evidence) -> str:
+        """The sentence itself as part of the answer: “...” [n]."""
+        return f"“{' '.join(evidence.text.split())}” [{self.number(evidence)}]"
+
     def number(self, evidence: Evidence) -> int:
         """The evidence's marker number, given on its first citation."""
         key = (evidence.source, evidence.start)
@@ -220,7 +224,7 @@ class Citer:
             self.numbers, self.used = {}, []
             typed = (c for c in self.chosen if answer_type_found(self.question, [c]))
             top = next(typed, self.chosen[0])
-            text = f"“{' '.join(top.text.split())}” [{self.number(top)}]"
+            text = self.quoted(top)
             text += dates_added(self.question, text, [top])
         else:
             text = " ".join(self.parts)
@@ -232,7 +236,7 @@ class Citer:
             text += added
         for pick in self.part_picks:
             if (pick.source, pick.start) not in self.numbers:
-                text += f" “{' '.join(pick.text.split())}” [{self.number(pick)}]"
+                text += f" {self.quoted(pick)}"
         citations = [citation(self.numbers[(e.source, e.start)], e) for e in self.used]
         return CheckedAnswer(text, citations, extractive, self.dropped)
 

@@ -76,9 +76,7 @@ class LLMSelector:
     ) -> Selection:
         numbers = [str(i) for i in range(1, len(sentences) + 1)]
         messages = self.prompt.messages(sentences=numbered(sentences), question=question)
-        first = self.chat.label_scores(messages, [NONE_LABEL, *numbers], usage)
-        if first is None:
-            raise AssertionError("label_scores without prefill always returns scores")
+        first = self._read(messages, numbers, usage)
         pick = self._pick(messages, numbers, usage, self.prompt.prefill, first)
         selection = choose(sentences, pick, first.probs.get(NONE_LABEL, 0.0))
         selection.messages = messages
@@ -104,15 +102,20 @@ class LLMSelector:
         if prefill:
             pick = self.chat.label_scores(messages, numbers, usage, prefill=prefill)
         if pick is None:
-            first = first or self.chat.label_scores(messages, [NONE_LABEL, *numbers], usage)
-            if first is None:
-                raise AssertionError("label_scores without prefill always returns scores")
+            first = first or self._read(messages, numbers, usage)
             pick = Scores.from_logprobs(
                 {k: math.log(v) for k, v in first.probs.items() if k != NONE_LABEL and v > 0},
                 numbers,
                 first.how,
             )
         return pick
+
+    def _read(self, messages: list[Message], numbers: list[str], usage: Usage) -> Scores:
+        """The reply's first token, over "0" (none answers) and 1..N."""
+        scores = self.chat.label_scores(messages, [NONE_LABEL, *numbers], usage)
+        if scores is None:
+            raise AssertionError("label_scores without prefill always returns scores")
+        return scores
 
 
 def choose(sentences: list[Evidence], scores: Scores, none: float) -> Selection:
