@@ -51,5 +51,5 @@ bench: setup
 	$(BIN)/python -m benchmarks
 
 lint: setup
-	$(BIN)/ruff check assistant tests evals benchmarks
-	$(BIN)/ruff format --check assistant tests evals benchmarks
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .

@@ -46,11 +46,22 @@ def installed() -> bool:
     return resources.files("assistant").joinpath("bundled").is_dir()
 
 
+def _xdg(variable: str, fallback: str) -> Path:
+    """$variable/news-assistant, or ~/fallback/news-assistant when it is unset or relative
+    (the XDG base directory rule)."""
+    base = os.environ.get(variable, "")
+    root = Path(base) if os.path.isabs(base) else Path.home() / fallback
+    return root / APP_NAME
+
+
 def user_data_dir() -> Path:
     """Where an installed assistant keeps what it writes: never inside site-packages."""
-    base = os.environ.get("XDG_DATA_HOME", "")
-    root = Path(base) if os.path.isabs(base) else Path.home() / ".local" / "share"
-    return root / APP_NAME
+    return _xdg("XDG_DATA_HOME", ".local/share")
+
+
+def user_cache_dir() -> Path:
+    """Where the bundled models are assembled and exported once (rebuilt if deleted)."""
+    return _xdg("XDG_CACHE_HOME", ".cache")
 
 
 # a checkout answers from ./seeds into ./vectorstore, as the README's commands show; an
@@ -125,8 +136,8 @@ class Settings(BaseSettings):
         None, description="A GGUF file for the local backend (default: bundled Qwen2.5 1.5B)."
     )
     model_cache_dir: Path = Field(
-        Path.home() / ".cache" / "news-assistant",
-        description="Where the bundled GGUF is assembled once.",
+        user_cache_dir(),
+        description="Where the bundled GGUF is assembled once ($XDG_CACHE_HOME/news-assistant).",
     )
     n_ctx: int = Field(4096, ge=512, description="Context window of the local model.")
     n_threads: int | None = Field(None, description="CPU threads for the local model.")

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -25,6 +28,22 @@ def test_top_level_help_lists_every_setting_and_env_var(capsys: pytest.CaptureFi
     out = capsys.readouterr().out
     for name in Settings.model_fields:
         assert f"ASSISTANT_{name.upper()}" in out
+
+
+@pytest.mark.parametrize("xdg", ["absolute", "relative", "unset"])
+def test_the_model_cache_follows_xdg_cache_home(xdg: str, tmp_path: Path) -> None:
+    """A fresh process (the default is read at import), without the CI's own setting."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ASSISTANT_", "XDG_"))}
+    env["HOME"] = str(tmp_path / "home")
+    if xdg != "unset":  # a relative XDG path is ignored, as the XDG rule says
+        env["XDG_CACHE_HOME"] = str(tmp_path / "cache") if xdg == "absolute" else "cache"
+    code = "from assistant.settings import Settings; print(Settings().model_cache_dir)"
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, cwd=tmp_path, capture_output=True, text=True
+    )
+    assert out.returncode == 0, out.stderr
+    expected = tmp_path / "cache" if xdg == "absolute" else tmp_path / "home" / ".cache"
+    assert Path(out.stdout.strip()) == expected / "news-assistant"
 
 
 def test_readme_documents_every_setting() -> None:
