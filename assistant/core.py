@@ -78,7 +78,7 @@ class Assistant:
         self._chat = chat_model
         self._selector = selector
         self._chat_lock = threading.Lock()
-        self.read_text = text_reader(self.settings.source_dir)
+        self.read_text = text_reader(self.settings.source_dir, self.settings.max_file_mb)
         self.last_ingest: IngestReport | None = None
         if self.store.count() == 0 or self.store.stale:
             if not self.settings.auto_ingest:

@@ -87,8 +87,9 @@ def decode(data: bytes) -> str:
 ReadText = Callable[[str], str | None]
 
 
-def text_reader(root: Path) -> ReadText:
-    """source -> the article's text as offsets see it, or None if it cannot be read."""
+def text_reader(root: Path, max_mb: float = MAX_FILE_MB) -> ReadText:
+    """source -> the article's text as offsets see it, or None if it cannot be read
+    (or has grown past `max_mb` since it was ingested: it is not read into memory)."""
 
     folder = root.resolve()
 
@@ -97,6 +98,8 @@ def text_reader(root: Path) -> ReadText:
         if not path.is_relative_to(folder):  # a source name from the store is not trusted
             return None
         try:
+            if too_large(path.stat().st_size, max_mb):
+                return None
             return decode(path.read_bytes())
         except (OSError, UnreadableArticle):
             return None

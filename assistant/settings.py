@@ -99,7 +99,8 @@ class Settings(BaseSettings):
         50,
         ge=1,
         description="Larger article files are skipped with a warning (their text is held "
-        "in memory while they are embedded).",
+        "in memory while they are embedded), and one that grows past it after ingest is not "
+        "read to quote it.",
     )
 
     # --- embeddings and chunking -------------------------------------------

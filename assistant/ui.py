@@ -21,7 +21,6 @@ from typing import Any
 
 from assistant.answer import Answer, Evidence
 from assistant.core import Assistant, Found
-from assistant.corpus import text_reader
 from assistant.errors import AssistantError, MissingExtra
 from assistant.ui_render import (
     Message,
@@ -89,7 +88,7 @@ class ChatHandlers:
 
     def read_article(self, source: str) -> str | None:
         """An article's text, decoded as at ingest so the citation offsets match."""
-        return text_reader(self.assistant.settings.source_dir)(source)
+        return self.assistant.read_text(source)
 
     def submit(self, text: str, messages: list[dict[str, Any]], busy: bool) -> tuple[Any, ...]:
         """Show the question at once (the answer waits its turn in the queue).

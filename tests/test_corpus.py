@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from assistant.corpus import extract_title_and_date, load_corpus, parse_date
+from assistant.corpus import extract_title_and_date, load_corpus, parse_date, text_reader
 from tests.conftest import SEEDS
 
 
@@ -75,3 +75,14 @@ def test_a_link_out_of_the_folder_is_skipped_and_one_inside_is_read(tmp_path: Pa
     assert [(s.source, s.reason) for s in skipped] == [
         ("passwd.txt", "a link to a file outside the article folder")
     ]
+
+
+def test_answer_time_reads_skip_a_file_grown_past_the_limit(tmp_path: Path) -> None:
+    """A file replaced by a huge one after ingest is not read into memory to quote it."""
+    (tmp_path / "small.txt").write_text("A short article about chips.\n")
+    (tmp_path / "grown.txt").write_text("Chips. " * 300)  # 2,100 bytes
+    read = text_reader(tmp_path, max_mb=0.002)  # 2,000 bytes
+    assert read("small.txt") == "A short article about chips.\n"
+    assert read("grown.txt") is None
+    assert text_reader(tmp_path)("grown.txt") == "Chips. " * 300  # under the default 50 MB
+    assert read("../small.txt") is None and read("missing.txt") is None
