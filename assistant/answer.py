@@ -90,6 +90,11 @@ class Evidence(BaseModel):
     relevance: float = Field(0.0, description="Closeness to the question (cosine + overlap).")
     chosen: float = Field(0.0, description="The model's probability that it answers.")
 
+    @property
+    def key(self) -> tuple[str, int]:
+        """Which sentence of which file: the same for every copy made of it."""
+        return (self.source, self.start)
+
 
 class Decision(BaseModel):
     """Answer or abstain, decided in code from scores, with the numbers that decided it."""

@@ -207,7 +207,7 @@ class Citer:
 
     def number(self, evidence: Evidence) -> int:
         """The evidence's marker number, given on its first citation."""
-        key = (evidence.source, evidence.start)
+        key = evidence.key
         if key not in self.numbers:
             self.numbers[key] = len(self.numbers) + 1
             self.used.append(evidence)
@@ -235,9 +235,9 @@ class Citer:
                 added = f" ({with_markers(said, [self.number(dating)])}.)"
             text += added
         for pick in self.part_picks:
-            if (pick.source, pick.start) not in self.numbers:
+            if pick.key not in self.numbers:
                 text += f" {self.quoted(pick)}"
-        citations = [citation(self.numbers[(e.source, e.start)], e) for e in self.used]
+        citations = [citation(self.numbers[e.key], e) for e in self.used]
         return CheckedAnswer(text, citations, extractive, self.dropped)
 
 
@@ -319,8 +319,8 @@ def dating_sentence(
     sentence that introduces it, else the one sharing most words with the question."""
     if not asks_date(question) or dated_in(question, text, used):
         return None
-    taken = {(e.source, e.start) for e in used}
-    fresh = [e for e in chosen if (e.source, e.start) not in taken and day_notes(question, e)]
+    taken = {e.key for e in used}
+    fresh = [e for e in chosen if e.key not in taken and day_notes(question, e)]
 
     def distance(e: Evidence) -> float:
         return min((abs(e.start - u.start) for u in used if u.source == e.source), default=1e9)

@@ -193,13 +193,9 @@ def typed_choice(
 
     if found(chosen):
         return chosen
-    taken = {(c.source, c.start) for c in chosen}
+    taken = {c.key for c in chosen}
     articles = {c.source for c in chosen}
-    others = [
-        s
-        for s in shown
-        if (s.source, s.start) not in taken and s.source in articles and s.chosen >= least
-    ]
+    others = [s for s in shown if s.key not in taken and s.source in articles and s.chosen >= least]
     for other in sorted(others, key=lambda s: -s.chosen):
         if found([other]):
             return [other, *chosen]

@@ -187,15 +187,15 @@ def rank_sentences(
         for i, asked in enumerate(questions)
     ]
     whole, *each_part = lists
-    kept = {(s.source, s.start): s for s in whole[: max(limit - len(each_part), 1)]}
+    kept = {s.key: s for s in whole[: max(limit - len(each_part), 1)]}
     for ranked in each_part:
-        best = next((s for s in ranked if (s.source, s.start) not in kept), None)
+        best = next((s for s in ranked if s.key not in kept), None)
         if best is not None:
-            kept[(best.source, best.start)] = best
+            kept[best.key] = best
     for sentence in whole:  # a part found nothing new: its place goes back to the whole
         if len(kept) >= limit:
             break
-        kept.setdefault((sentence.source, sentence.start), sentence)
+        kept.setdefault(sentence.key, sentence)
     return list(kept.values())[:limit]
 
 

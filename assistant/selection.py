@@ -103,11 +103,9 @@ class LLMSelector:
             pick = self.chat.label_scores(messages, numbers, usage, prefill=prefill)
         if pick is None:
             first = first or self._read(messages, numbers, usage)
-            pick = Scores.from_logprobs(
-                {k: math.log(v) for k, v in first.probs.items() if k != NONE_LABEL and v > 0},
-                numbers,
-                first.how,
-            )
+            # "0" is not among `numbers`: from_logprobs normalizes over 1..N only
+            logprobs = {k: math.log(v) for k, v in first.probs.items() if v > 0}
+            pick = Scores.from_logprobs(logprobs, numbers, first.how)
         return pick
 
     def _read(self, messages: list[Message], numbers: list[str], usage: Usage) -> Scores:
