@@ -1,6 +1,7 @@
 # Two commands for a fresh machine:
 #   make ask    set up, build the store, answer a sample question offline
 #   make test   set up and run the test suite
+# and, while working: make test-fast (no real model, minutes), make lint (ruff, mypy)
 VENV ?= .venv
 PYTHON ?= python3
 BIN = $(VENV)/bin
@@ -19,7 +20,7 @@ HAVE_CHROMIUM = for b in "$$CHROMIUM_PATH" chromium chromium-browser; do [ -n "$
 CHROMIUM_INSTALL = apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
 CHROMIUM_MISSING = Chromium is missing: run `sudo apt-get update && sudo apt-get install -y chromium` (or set CHROMIUM_PATH); tests/test_ui_browser.py is skipped until then
 
-.PHONY: setup browser ask test eval bench lint
+.PHONY: setup browser ask test test-fast eval bench lint
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +45,10 @@ ask: setup
 test: setup browser
 	$(BIN)/pytest
 
+# everything but the tests marked `slow` (the default 1.5B model) and the browser test
+test-fast: setup
+	$(BIN)/pytest -m "not slow" --deselect tests/test_ui_browser.py
+
 eval: setup
 	$(BIN)/python -m evals $(EVAL_ARGS)
 
@@ -53,3 +58,4 @@ bench: setup
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy

@@ -16,15 +16,15 @@ from assistant.offline import go_offline
 go_offline()  # first, before any submodule can import a library that phones home
 
 if TYPE_CHECKING:
-    from assistant.answer import Answer, Citation
     from assistant.core import Assistant, ask
+    from assistant.schema import Answer, Citation
     from assistant.settings import Settings
 
 __all__ = ["Answer", "Assistant", "Citation", "Settings", "ask"]
 
 _HOMES = {
-    "Answer": "assistant.answer",
-    "Citation": "assistant.answer",
+    "Answer": "assistant.schema",
+    "Citation": "assistant.schema",
     "Assistant": "assistant.core",
     "ask": "assistant.core",
     "Settings": "assistant.settings",

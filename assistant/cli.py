@@ -64,7 +64,7 @@ def add_settings_flags(
         group.add_argument(
             *flags,
             dest=name,
-            type=kind,
+            type=kind or str,
             choices=choices,
             default=None,
             metavar=name.upper() if choices is None else None,
@@ -91,8 +91,8 @@ def settings_from(args: argparse.Namespace) -> Settings:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
-    from assistant.answer import dates_said
     from assistant.core import Assistant, validate_question
+    from assistant.schema import dates_said
 
     settings = settings_from(args)
     question = validate_question(" ".join(args.question), settings.max_question_chars)
@@ -117,9 +117,9 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 def cmd_ingest(args: argparse.Namespace) -> int:
     # ingest needs the store and the embedder only: no retriever, no LLM
-    from assistant.embeddings import build_embedder, fingerprint, token_counter
-    from assistant.ingest import ingest
-    from assistant.store import ArticleStore
+    from assistant.ingest.embeddings import build_embedder, fingerprint, token_counter
+    from assistant.ingest.store import ArticleStore
+    from assistant.ingest.sync import ingest
 
     settings = settings_from(args)
     store = ArticleStore(settings, fingerprint(settings))
@@ -132,7 +132,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 def cmd_ui(args: argparse.Namespace) -> int:
     from assistant.core import Assistant
-    from assistant.ui import launch
+    from assistant.ui.app import launch
 
     settings = settings_from(args)
     launch(Assistant(settings, progress=sys.stderr.isatty()))

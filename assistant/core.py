@@ -1,95 +1,109 @@
 """The assistant: question in, checked and cited answer out.
 
-`Assistant` wires the parts together with explicit objects (no LlamaIndex
-global `Settings`): store, embedder and retriever at start-up, the LLM on first
-use. `ask()` reuses one default instance, so a second call loads nothing.
+`Assistant` holds the stages of `assistant/answering/` as objects, LlamaIndex
+style: a retriever, an evidence gatherer, a selector, a decider, a phraser and
+a verifier (plus the rewriter for follow-ups). Each can be passed in; the
+defaults are built from the settings, the ones that need the LLM on first use,
+so an ingest alone never loads it. No LlamaIndex global `Settings`. `ask()`
+reuses one default instance, so a second call loads nothing.
 """
 
 from __future__ import annotations
 
-import re
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
-from assistant.answer import (
+from assistant.answering.citations import Verifier
+from assistant.answering.decision import Decider
+from assistant.answering.evidence import EvidenceGatherer
+from assistant.answering.phrasing import Phraser
+from assistant.answering.question import Question
+from assistant.answering.retrieval import HybridRetriever, Retrieved, Retriever
+from assistant.answering.rewrite import Rewriter
+from assistant.answering.selection import LLMSelector, Selection, Selector
+from assistant.errors import BadQuestion, StoreUnavailable
+from assistant.ingest.corpus import text_reader
+from assistant.ingest.embeddings import build_embedder, fingerprint, token_counter
+from assistant.ingest.store import ArticleStore
+from assistant.ingest.sync import IngestReport, ingest
+from assistant.llm import ChatModel, build_chat_model
+from assistant.llm.prompts import load_prompt
+from assistant.schema import (
     ABSTAIN_TEXT,
     Answer,
     Citation,
     Decision,
     Evidence,
-    RetrievedChunk,
+    Message,
     Timings,
     Usage,
 )
-from assistant.citations import MARKER, CheckedStream
-from assistant.corpus import text_reader
-from assistant.decision import decide, typed_choice
-from assistant.embeddings import build_embedder, fingerprint, token_counter
-from assistant.errors import BadQuestion, StoreUnavailable
-from assistant.evidence import rank_sentences, sentences_of
-from assistant.ingest import IngestReport, ingest
-from assistant.llm import ChatModel, Message, build_chat_model
-from assistant.parts import question_parts
-from assistant.phrasing import Phraser
-from assistant.prompts import load_prompt
-from assistant.retrieval import HybridRetriever
-from assistant.selection import LLMSelector, Selection, Selector
 from assistant.settings import Settings, load_settings
-from assistant.store import ArticleStore
-
-HISTORY_TURNS = 3
-# a rewrite is used only if it reads as a question: "Where was ...?", not "It was held at ..."
-_QUESTION = re.compile(
-    r"^(?:.*\?\s*$|(?:what|where|when|who|whom|whose|which|why|how|did|does|do|is|are|was|"
-    r"were|can|could|will|would|has|have|had|in|at|on|for|from|by|to|with)\b)",
-    re.I | re.S,
-)
-REWRITE_TOKENS = 64
-PART_CHUNKS = 2  # a multi-part question's chunks: top_k for the whole, and this many per part
 
 
 class Found(list[Evidence]):
     """A `stream()` event: the chosen evidence, known before the answer is phrased."""
 
 
+@dataclass
+class _Run:
+    """One answer's clock, timings and token counts, as the stages report them."""
+
+    began: float = field(default_factory=time.perf_counter)
+    timings: Timings = field(default_factory=lambda: Timings(started_at=time.time()))
+    usage: Usage = field(default_factory=Usage)
+
+    def since(self, mark: float | None = None) -> float:
+        return time.perf_counter() - (self.began if mark is None else mark)
+
+
 class Assistant:
-    """validate -> rewrite -> retrieve -> select evidence -> decide -> phrase -> cite."""
+    """validate -> rewrite -> retrieve -> gather -> select -> decide -> phrase -> verify."""
 
     def __init__(
         self,
         settings: Settings | None = None,
         *,
         chat_model: ChatModel | None = None,
+        retriever: Retriever | None = None,
+        gatherer: EvidenceGatherer | None = None,
         selector: Selector | None = None,
+        decider: Decider | None = None,
+        phraser: Phraser | None = None,
+        verifier: Verifier | None = None,
+        rewriter: Rewriter | None = None,
         progress: bool = False,
     ) -> None:
-        self.settings = settings or load_settings()
-        self.embedder = build_embedder(self.settings)
-        self.count_tokens = token_counter(self.settings)
-        self.store = ArticleStore(self.settings, fingerprint(self.settings))
-        self.select_prompt = load_prompt(self.settings.select_prompt)
-        self.part_prompt = load_prompt(self.settings.select_part_prompt)
-        self.phrase_prompt = load_prompt(self.settings.phrase_prompt)
-        self.condense_prompt = load_prompt(self.settings.condense_prompt)
+        self.settings = s = settings or load_settings()
+        self.embedder = build_embedder(s)
+        self.count_tokens = token_counter(s)
+        self.store = ArticleStore(s, fingerprint(s))
+        self.select_prompt = load_prompt(s.select_prompt)
+        self.part_prompt = load_prompt(s.select_part_prompt)
+        self.phrase_prompt = load_prompt(s.phrase_prompt)
+        self.condense_prompt = load_prompt(s.condense_prompt)
         prompts = (self.select_prompt, self.part_prompt, self.phrase_prompt, self.condense_prompt)
         self.prompt_label = "+".join(p.label for p in prompts)
         self._chat = chat_model
-        self._selector = selector
         self._chat_lock = threading.Lock()
-        self.read_text = text_reader(self.settings.source_dir, self.settings.max_file_mb)
+        self.read_text = text_reader(s.source_dir, s.max_file_mb)
         self.last_ingest: IngestReport | None = None
         if self.store.count() == 0 or self.store.stale:
-            if not self.settings.auto_ingest:
+            if not s.auto_ingest:
                 raise StoreUnavailable(
                     f"{self.store.where} is empty or was built with other settings: "
                     "run `assistant ingest` first."
                 )
-            self.last_ingest = ingest(
-                self.settings, self.store, self.embedder, self.count_tokens, progress
-            )
-        self.retriever = HybridRetriever(self.store, self.embedder, self.settings)
+            self.last_ingest = ingest(s, self.store, self.embedder, self.count_tokens, progress)
+        self.retriever = retriever or HybridRetriever(self.store, self.embedder, s)
+        embed = self.embedder.get_text_embedding_batch
+        self.gatherer = gatherer or EvidenceGatherer(self.read_text, embed, s.evidence_sentences)
+        self.decider = decider or Decider(s.thresholds)
+        self.verifier = verifier or Verifier()
+        self._selector, self._phraser, self._rewriter = selector, phraser, rewriter
 
     @property
     def chat(self) -> ChatModel:
@@ -105,6 +119,21 @@ class Assistant:
         if self._selector is None:
             self._selector = LLMSelector(self.chat, self.select_prompt, self.part_prompt)
         return self._selector
+
+    @property
+    def phraser(self) -> Phraser:
+        if self._phraser is None:
+            s = self.settings
+            prompts = (self.select_prompt, self.phrase_prompt)
+            self._phraser = Phraser(self.chat, *prompts, s.max_answer_tokens)
+        return self._phraser
+
+    @property
+    def rewriter(self) -> Rewriter:
+        if self._rewriter is None:
+            limit = self.settings.max_question_chars
+            self._rewriter = Rewriter(self.chat, self.condense_prompt, limit)
+        return self._rewriter
 
     def ingest(self, progress: bool = True) -> IngestReport:
         report = ingest(self.settings, self.store, self.embedder, self.count_tokens, progress)
@@ -125,90 +154,71 @@ class Assistant:
         """Yield the chosen evidence (`Found`), then the answer's checked sentences as
         the model finishes each (never unchecked text), then the final `Answer`, whose
         text is what counts. An abstention yields its sentence and the `Answer`."""
-        began = time.perf_counter()
-        question = self.validate(question)
-        timings = Timings(started_at=time.time())
-        usage = Usage()
-        s = self.settings
-
-        standalone = question
-        if history:
-            standalone = self.rewrite(question, history, usage)
-            timings.rewrite_s = time.perf_counter() - began
-
-        mark = time.perf_counter()
-        parts = question_parts(standalone)
-        candidates = self.retriever.retrieve(standalone, top_k=s.candidates * 2)
-        chunks = candidates[: s.top_k]
-        for part in parts:  # each part's best chunks too, so no part is crowded out
-            found = self.retriever.retrieve(part, top_k=s.candidates * 2)
-            candidates += found
-            ids = {c.id for c in chunks}
-            chunks += [c for c in found[:PART_CHUNKS] if c.id not in ids]
-        best = max((c.similarity for c in candidates if c.similarity is not None), default=-1.0)
-        shown = self.gather(standalone, chunks, parts) if best >= s.min_relevance else []
-        timings.retrieval_s = time.perf_counter() - mark
-
-        selection: Selection | None = None
-        if shown:
-            timings.prompt_ready_s = time.perf_counter() - began
-            selection = self.selector.select(standalone, shown, usage, parts)
-            shown = selection.shown
-            selection.chosen = typed_choice(standalone, selection.chosen, shown, s.thresholds.typed)
-            retrieved = [c.text for c in chunks]
-            decision = decide(standalone, retrieved, selection.chosen, selection.none, s.thresholds)
-        else:
-            decision = Decision(
-                answer=False,
-                reason="nothing relevant retrieved",
-                signals={"similarity": round(best, 4)},
-            )
-        timings.evidence_s = time.perf_counter() - began
-
-        def answer(text: str, citations: list[Citation], raw: str, abstained: bool) -> Answer:
-            timings.total_s = time.perf_counter() - began
-            chat = self._chat
-            return Answer(
-                question=question, standalone_question=standalone, text=text,
-                citations=citations, abstained=abstained, chunks=chunks, evidence=shown,
-                decision=decision,
-                backend=chat.backend if chat else s.resolved_llm_backend,
-                model=chat.model if chat else "", prompt=self.prompt_label,
-                timings=timings, usage=usage, raw_text=raw,
-            )  # fmt: skip
-
+        run = _Run()
+        asked = self.validate(question)
+        standalone = self.rewrite(asked, history, run.usage) if history else asked
+        run.timings.rewrite_s = run.since() if history else 0.0
+        q = Question.parse(standalone)
+        found, selection = self._evidence(q, run)
+        decision = self.decider.decide(q, found.chunks, selection, found.similarity)
+        run.timings.evidence_s = run.since()
         if selection is None or not decision.answer:
             yield ABSTAIN_TEXT
-            yield answer(ABSTAIN_TEXT, [], "", True)
+            yield self._answer(run, q, asked, found, selection, decision, ABSTAIN_TEXT, [], True)
             return
-
         yield Found(selection.chosen)
-        mark = time.perf_counter()
-        checking = CheckedStream(standalone, selection.chosen, shown, selection.part_picks)
-        phraser = Phraser(self.chat, self.phrase_prompt, s.max_answer_tokens)
-        for delta in phraser.phrase(selection.messages, selection.numbers, usage):
-            if timings.first_token_s is None:
-                timings.first_token_s = time.perf_counter() - began
+        mark, checking = time.perf_counter(), self.verifier.start(q, selection)
+        for delta in self.phraser.phrase(q, selection, run.usage):
+            run.timings.first_token_s = run.timings.first_token_s or run.since()
             if piece := checking.feed(delta):
                 yield piece
-        timings.generation_s = time.perf_counter() - mark
-
+        run.timings.generation_s = run.since(mark)
         mark = time.perf_counter()
         rest, checked = checking.end()
-        timings.citations_s = time.perf_counter() - mark
+        run.timings.citations_s = run.since(mark)
         if rest:
             yield rest
-        yield answer(checked.text, checked.citations, checking.raw, False)
+        yield self._answer(
+            run, q, asked, found, selection, decision, checked.text, checked.citations, False,
+            raw=checking.raw,
+        )  # fmt: skip
 
-    def gather(
-        self, question: str, chunks: list[RetrievedChunk], parts: Sequence[str] = ()
-    ) -> list[Evidence]:
-        """The retrieved chunks' sentences closest to the question (and to each of
-        its parts), best first."""
-        sentences = sentences_of(chunks, self.read_text)
-        return rank_sentences(
-            question, sentences, self.embedder.get_text_embedding_batch,
-            self.settings.evidence_sentences, parts,
+    def _evidence(self, question: Question, run: _Run) -> tuple[Retrieved, Selection | None]:
+        """Retrieve, gather the sentences and, when any is close enough, let the
+        selector choose among them (None: nothing relevant, the model is not asked)."""
+        mark = time.perf_counter()
+        found = self.retriever.search(question)
+        close = found.similarity >= self.settings.min_relevance
+        shown = self.gatherer.gather(question, found.chunks) if close else []
+        run.timings.retrieval_s = run.since(mark)
+        if not shown:
+            return found, None
+        run.timings.prompt_ready_s = run.since()
+        return found, self.selector.select(question, shown, run.usage)
+
+    def _answer(
+        self,
+        run: _Run,
+        question: Question,
+        asked: str,
+        found: Retrieved,
+        selection: Selection | None,
+        decision: Decision,
+        text: str,
+        citations: list[Citation],
+        abstained: bool,
+        raw: str = "",
+    ) -> Answer:
+        run.timings.total_s = run.since()
+        chat = self._chat
+        return Answer(
+            question=asked, standalone_question=question.text, text=text,
+            citations=citations, abstained=abstained,
+            chunks=found.chunks, evidence=selection.shown if selection else [],
+            decision=decision,
+            backend=chat.backend if chat else self.settings.resolved_llm_backend,
+            model=chat.model if chat else "", prompt=self.prompt_label,
+            timings=run.timings, usage=run.usage, raw_text=raw,
         )  # fmt: skip
 
     def validate(self, question: Any) -> str:
@@ -216,19 +226,7 @@ class Assistant:
 
     def rewrite(self, question: str, history: list[Message], usage: Usage | None = None) -> str:
         """Rewrite a follow-up into a standalone question using the conversation."""
-        turns = [m for m in history if m.get("role") in ("user", "assistant")]
-        lines = []
-        for message in turns[-2 * HISTORY_TURNS :]:
-            content = " ".join(MARKER.sub("", str(message["content"])).split())[:400]
-            lines.append(f"{'User' if message['role'] == 'user' else 'Assistant'}: {content}")
-        if not lines:
-            return question
-        messages = self.condense_prompt.messages(history="\n".join(lines), question=question)
-        rewritten = "".join(self.chat.stream(messages, REWRITE_TOKENS, usage or Usage())).strip()
-        rewritten = rewritten.split("\n")[0].strip().strip('"').strip()
-        if not _QUESTION.match(rewritten):  # the model answered instead of rewriting
-            return question
-        return rewritten if 3 <= len(rewritten) <= self.settings.max_question_chars else question
+        return self.rewriter.rewrite(question, history, usage or Usage())
 
 
 def validate_question(question: Any, limit: int) -> str:

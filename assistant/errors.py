@@ -20,7 +20,7 @@ class BadSettings(AssistantError):
 
 
 class CorpusUnavailable(AssistantError, FileNotFoundError):
-    """The article folder does not exist (or a prompt file is missing)."""
+    """The article folder does not exist."""
 
 
 class LLMUnavailable(AssistantError):

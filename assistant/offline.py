@@ -15,10 +15,12 @@ from pathlib import Path
 
 
 def _llama_index_static(name: str) -> str | None:
-    spec = find_spec("llama_index.core")
-    if spec is None or not spec.submodule_search_locations:
+    """A folder of data that ships inside llama-index-core (a dependency), if it is there."""
+    spec = find_spec("llama_index.core")  # found without importing llama_index.core itself
+    locations = spec.submodule_search_locations if spec else None
+    if not locations:  # only a broken install: llama-index-core is a dependency
         return None
-    path = Path(next(iter(spec.submodule_search_locations))) / "_static" / name
+    path = Path(next(iter(locations))) / "_static" / name
     return str(path) if path.is_dir() else None
 
 

@@ -22,7 +22,7 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from assistant.decision import TYPED_LEAST, Thresholds
+from assistant.schema import TYPED_LEAST, Thresholds
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 APP_NAME = "news-assistant"
@@ -31,10 +31,11 @@ APP_NAME = "news-assistant"
 def bundled(name: Literal["prompts", "seeds"]) -> Path:
     """The prompts or the demo articles that ship with the code.
 
-    In a wheel they are package data, `assistant/bundled/<name>` (pyproject.toml maps the
-    top-level folders there). In a checkout, and in the editable install `make setup`
-    makes, they are the top-level `prompts/` and `seeds/` themselves: setuptools'
-    editable import hook cannot serve folders without an `__init__.py`.
+    In a wheel they are package data, `assistant/bundled/<name>` (in the checkout those
+    are links to the top-level folders, which the wheel holds as real ones). In a
+    checkout, and in the editable install `make setup` makes, they are the top-level
+    `prompts/` and `seeds/` themselves: setuptools' editable import hook cannot serve
+    folders without an `__init__.py`.
     """
     if installed():
         return Path(str(resources.files("assistant").joinpath("bundled", name)))
@@ -42,8 +43,10 @@ def bundled(name: Literal["prompts", "seeds"]) -> Path:
 
 
 def installed() -> bool:
-    """True for a wheel install (the data ships inside it), False in a checkout."""
-    return resources.files("assistant").joinpath("bundled").is_dir()
+    """True for a wheel install (the data ships inside it), False in a checkout (where
+    `assistant/bundled/prompts` is a link to the top-level folder)."""
+    prompts = Path(str(resources.files("assistant").joinpath("bundled", "prompts")))
+    return prompts.is_dir() and not prompts.is_symlink()
 
 
 def _xdg(variable: str, fallback: str) -> Path:
@@ -123,7 +126,13 @@ class Settings(BaseSettings):
     retrieval: Literal["hybrid", "vector", "bm25"] = Field(
         "hybrid", description="hybrid fuses dense vectors and BM25 by reciprocal rank."
     )
-    top_k: int = Field(4, ge=1, le=20, description="Chunks handed to the LLM.")
+    top_k: int = Field(
+        4,
+        ge=1,
+        le=20,
+        description="Chunks retrieved per question; their sentences, ranked, are the "
+        "evidence the model chooses from.",
+    )
     candidates: int = Field(
         10, ge=1, le=200, description="Candidates each retriever contributes to the fusion."
     )

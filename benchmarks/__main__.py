@@ -8,8 +8,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from assistant.core import Assistant
-from assistant.embeddings import build_embedder
-from assistant.model_files import default_gguf
+from assistant.ingest.embeddings import build_embedder
+from assistant.llm.model_files import default_gguf
 from assistant.settings import Settings
 from benchmarks import (
     answering,
@@ -36,8 +36,8 @@ def seed_probes() -> list[retrieval.Probe]:
 
 
 def needle_probes(settings: Settings, size: int) -> list[retrieval.Probe]:
-    from assistant.embeddings import fingerprint
-    from assistant.store import ArticleStore
+    from assistant.ingest.embeddings import fingerprint
+    from assistant.ingest.store import ArticleStore
 
     got = ArticleStore(settings, fingerprint(settings)).get_all(["documents"])
     probes = []

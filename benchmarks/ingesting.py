@@ -27,10 +27,10 @@ import sys
 import time
 from pathlib import Path
 
-from assistant.embeddings import fingerprint, token_counter
-from assistant.ingest import ingest
+from assistant.ingest.embeddings import fingerprint, token_counter
+from assistant.ingest.store import ArticleStore
+from assistant.ingest.sync import ingest
 from assistant.settings import Settings
-from assistant.store import ArticleStore
 from benchmarks import synthetic
 from benchmarks.measure import CACHE, Figure, assistant_command, dir_size_mb, median, run_child
 from benchmarks.report import print_table
@@ -38,7 +38,7 @@ from benchmarks.report import print_table
 THROUGHPUT_CHUNKS = 400
 
 
-def throughput(embedder, runs: int) -> list[Figure]:  # noqa: ANN001
+def throughput(embedder, runs: int) -> list[Figure]:
     source = synthetic.corpus_dir(THROUGHPUT_CHUNKS) / "articles"
     probe = Settings(source_dir=source)
     count = token_counter(probe)
@@ -72,7 +72,7 @@ def throughput(embedder, runs: int) -> list[Figure]:  # noqa: ANN001
     ]
 
 
-def reingest(settings: Settings, embedder, runs: int) -> list[Figure]:  # noqa: ANN001
+def reingest(settings: Settings, embedder, runs: int) -> list[Figure]:
     store = ArticleStore(settings, fingerprint(settings))
     count = token_counter(settings)
     ingest(settings, store, embedder, count, progress=False)
@@ -147,7 +147,7 @@ def open_store(settings: Settings) -> ArticleStore:
     return ArticleStore(settings, fingerprint(settings))
 
 
-def ensure_store(settings: Settings, embedder) -> None:  # noqa: ANN001
+def ensure_store(settings: Settings, embedder) -> None:
     """Build the seeds store if it is missing or stale; a no-op otherwise."""
     ingest(settings, open_store(settings), embedder, token_counter(settings), progress=False)
 
@@ -222,7 +222,7 @@ def python_heap(megabytes: float, floor_mb: float = 0.1) -> list[Figure]:
     """
     import tracemalloc
 
-    from assistant.embeddings import build_embedder
+    from assistant.ingest.embeddings import build_embedder
 
     base = CACHE / f"python-heap-{os.getpid()}"
     peaks = []

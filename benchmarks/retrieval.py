@@ -18,10 +18,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from assistant.embeddings import fingerprint
-from assistant.retrieval import HybridRetriever
+from assistant.answering.retrieval import HybridRetriever
+from assistant.ingest.embeddings import fingerprint
+from assistant.ingest.store import ArticleStore
 from assistant.settings import Settings
-from assistant.store import ArticleStore
 from benchmarks.measure import Figure, median, percentile
 
 TOP = 10
@@ -55,7 +55,7 @@ def recall(found_ids: list[str], found_sources: list[str], probe: Probe) -> floa
     return len(probe.relevant & set(found_ids)) / min(len(probe.relevant), TOP)
 
 
-def measure(name: str, settings: Settings, embedder, probes: list[Probe]) -> list[Figure]:  # noqa: ANN001
+def measure(name: str, settings: Settings, embedder, probes: list[Probe]) -> list[Figure]:
     from llama_index.core import VectorStoreIndex
 
     store = ArticleStore(settings, fingerprint(settings))

@@ -70,6 +70,6 @@ def cold_start(settings: Settings, onnx_file: Path, gguf: Path, runs: int) -> li
 
 
 def onnx_model_dir() -> Path:
-    from assistant.embeddings import bundled_minilm_path
+    from assistant.ingest.embeddings import bundled_minilm_path
 
     return bundled_minilm_path()

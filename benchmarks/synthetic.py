@@ -32,7 +32,7 @@ import numpy as np
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from pydantic import PrivateAttr
 
-from assistant.chunking import split_sentences
+from assistant.ingest.chunking import split_sentences
 from assistant.settings import Settings
 from benchmarks.measure import CACHE, ROOT, self_peak_rss_mb
 
@@ -144,7 +144,7 @@ class ComposedEmbedding(BaseEmbedding):
 
 def chunks_per_article(settings: Settings, count: Callable[[str], int]) -> float:
     """Measured on sample articles made like the real ones, with the real chunker."""
-    from assistant.chunking import chunk_spans
+    from assistant.ingest.chunking import chunk_spans
 
     _, distractors = split_pool(seed_sentences())
     rng = random.Random(SEED + 1)
@@ -166,9 +166,9 @@ def needles_file(size: int) -> Path:
 
 def build(size: int) -> dict[str, Any]:
     """Write the corpus and ingest it with the real pipeline and composed vectors."""
-    from assistant.embeddings import build_embedder, fingerprint, token_counter
-    from assistant.ingest import ingest
-    from assistant.store import ArticleStore
+    from assistant.ingest.embeddings import build_embedder, fingerprint, token_counter
+    from assistant.ingest.store import ArticleStore
+    from assistant.ingest.sync import ingest
 
     began = time.perf_counter()
     settings = settings_for(size)

@@ -16,7 +16,7 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 
-from assistant.decision import Thresholds
+from assistant.schema import Thresholds
 from evals.metrics import ItemResult
 
 GRID = [round(0.05 * i, 2) for i in range(0, 21)]

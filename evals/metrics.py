@@ -19,8 +19,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
-from assistant.answer import Answer, Citation
 from assistant.dates import iso_formats
+from assistant.schema import Answer, Citation
 
 Kind = Literal["single", "multi", "unanswerable", "false_premise", "follow_up"]
 Split = Literal["dev", "heldout"]
@@ -92,6 +92,8 @@ class ItemResult(BaseModel):
     raw_answer: str = ""  # what the model wrote, before the citation check
     abstained: bool
     cited_sources: list[str]
+    # each citation as "[n] file:start-end": what `python -m evals.flips` compares
+    quotes: list[str] = []
     facts_expected: int
     facts_found: int
     facts_supported: int = 0  # found facts that a cited quote also contains
@@ -254,6 +256,7 @@ def score_item(
         raw_answer=answer.raw_text,
         abstained=answer.abstained,
         cited_sources=cited,
+        quotes=[f"[{c.number}] {c.source}:{c.start}-{c.end}" for c in answer.citations],
         facts_expected=len(question.facts),
         facts_found=sum(found),
         facts_supported=sum(

@@ -19,16 +19,16 @@ import yaml
 from pydantic import ValidationError
 from tqdm import tqdm
 
-from assistant.corpus import text_reader
 from assistant.errors import AssistantError
-from assistant.llm import Message
+from assistant.ingest.corpus import text_reader
+from assistant.schema import Message
 from assistant.settings import Settings
 from evals import report
 from evals.metrics import RETRIEVAL_DEPTH, ItemResult, Question, score_item
 
 if TYPE_CHECKING:
-    from assistant.answer import Answer
     from assistant.core import Assistant
+    from assistant.schema import Answer
 
 HERE = Path(__file__).resolve().parent
 QUESTIONS = HERE / "questions.yaml"
@@ -69,7 +69,7 @@ def run(
     """Ask every chosen question (and the bases its follow-ups need), score the chosen ones.
 
     Returns the results and the model that answered ("" if the LLM was never needed)."""
-    from assistant.citations import invalid_quotes
+    from assistant.answering.citations import invalid_quotes
 
     by_id = {q.id: q for q in questions}
     read_text = cache(text_reader(assistant.settings.source_dir))

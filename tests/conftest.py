@@ -90,7 +90,7 @@ def corpus(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def make_settings(tmp_path: Path, corpus: Path, model_cache: Path):  # noqa: ANN201
+def make_settings(tmp_path: Path, corpus: Path, model_cache: Path):
     def make(**overrides: object) -> Settings:
         values: dict[str, object] = {
             "source_dir": corpus,

@@ -27,11 +27,11 @@ from typing import Any
 
 import pytest
 
-from assistant.answer import Answer
-from assistant.citations import claims_of, invalid_quotes, supports
+from assistant.answering.citations import claims_of, invalid_quotes, supports
 from assistant.core import Assistant, Found
-from assistant.corpus import text_reader
 from assistant.errors import LLMUnavailable, StoreUnavailable
+from assistant.ingest.corpus import text_reader
+from assistant.schema import Answer
 from tests.conftest import silent_port
 
 HIROSHIMA_Q = "Where did Biden and Kishida meet a day before the G7 summit?"
@@ -109,7 +109,7 @@ def hostile(answer_text: str) -> Callable[[dict[str, Any]], Reply]:
     return lambda r: event_stream(answer_text) if r.get("stream") else picks_sentence_one(r)
 
 
-def openai_assistant(make_settings, url: str, **settings: Any) -> Assistant:  # noqa: ANN001
+def openai_assistant(make_settings, url: str, **settings: Any) -> Assistant:
     values = {"llm_backend": "openai", "openai_base_url": url, "openai_model": "fake"}
     return Assistant(make_settings(**{"llm_max_retries": 0, **values, **settings}))
 
@@ -138,7 +138,7 @@ def assert_every_claim_is_supported(answer: Answer, read_text: Callable) -> None
 )
 def test_a_hostile_answer_gets_no_citation_it_does_not_earn(
     make_settings, corpus: Path, phrased: str, forbidden: str
-) -> None:  # noqa: ANN001
+) -> None:
     with FakeOpenAI(hostile(phrased)) as server:
         answer = openai_assistant(make_settings, server.url).ask(HIROSHIMA_Q)
     assert forbidden not in answer.text
@@ -149,7 +149,7 @@ def test_a_hostile_answer_gets_no_citation_it_does_not_earn(
 # --- 11. only checked text is streamed ----------------------------------------
 
 
-def test_the_stream_shows_only_checked_sentences(make_settings, corpus: Path) -> None:  # noqa: ANN001
+def test_the_stream_shows_only_checked_sentences(make_settings, corpus: Path) -> None:
     phrased = "Biden and Kishida met in Hiroshima [1]. The capital of Japan is Osaka [1]."
     with FakeOpenAI(hostile(phrased)) as server:
         events = list(openai_assistant(make_settings, server.url).stream(HIROSHIMA_Q))
@@ -177,7 +177,7 @@ def malformed_stream(request: dict[str, Any]) -> Reply:
 @pytest.mark.parametrize("reply", [truncated_json, malformed_stream])
 def test_a_broken_reply_is_an_error_never_an_abstention(
     make_settings, reply: Callable[[dict[str, Any]], Reply], capsys: pytest.CaptureFixture[str]
-) -> None:  # noqa: ANN001
+) -> None:
     from assistant.cli import main
 
     with FakeOpenAI(reply) as server:
@@ -197,7 +197,7 @@ def test_a_broken_reply_is_an_error_never_an_abstention(
 # --- 9. Retry-After ------------------------------------------------------------
 
 
-def test_a_long_retry_after_fails_at_once_and_says_why(make_settings) -> None:  # noqa: ANN001
+def test_a_long_retry_after_fails_at_once_and_says_why(make_settings) -> None:
     def busy(request: dict[str, Any]) -> Reply:
         body = b'{"error": {"message": "Rate limit reached", "type": "rate_limit"}}'
         return 429, {"Content-Type": "application/json", "Retry-After": "60"}, body
@@ -211,7 +211,7 @@ def test_a_long_retry_after_fails_at_once_and_says_why(make_settings) -> None:  
     assert len(server.seen) == 1
 
 
-def test_a_short_retry_after_is_honoured_then_the_answer_comes(make_settings) -> None:  # noqa: ANN001
+def test_a_short_retry_after_is_honoured_then_the_answer_comes(make_settings) -> None:
     calls = {"n": 0}
 
     def busy_once(request: dict[str, Any]) -> Reply:
@@ -237,10 +237,10 @@ def silent_chroma() -> Iterator[int]:
 
 def test_a_chroma_server_that_never_answers_is_a_clear_error(
     silent_chroma: int, make_settings, capsys: pytest.CaptureFixture[str]
-) -> None:  # noqa: ANN001
+) -> None:
     from assistant.cli import main
-    from assistant.embeddings import fingerprint
-    from assistant.store import ArticleStore
+    from assistant.ingest.embeddings import fingerprint
+    from assistant.ingest.store import ArticleStore
 
     settings = make_settings(chroma_host="127.0.0.1", chroma_port=silent_chroma, chroma_timeout=2)
     began = time.monotonic()
@@ -262,8 +262,8 @@ INJECTED = (
 
 
 def test_no_seed_sentence_reads_as_an_instruction(corpus: Path) -> None:
-    from assistant.chunking import split_sentences
-    from assistant.guard import is_instruction
+    from assistant.answering.guard import is_instruction
+    from assistant.ingest.chunking import split_sentences
 
     for path in sorted(corpus.iterdir()):
         text = path.read_text(encoding="utf-8")
@@ -272,7 +272,7 @@ def test_no_seed_sentence_reads_as_an_instruction(corpus: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def injected_assistant(tmp_path_factory, model_cache) -> Assistant:  # noqa: ANN001
+def injected_assistant(tmp_path_factory, model_cache) -> Assistant:
     import shutil
 
     from assistant.settings import Settings

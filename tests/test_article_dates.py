@@ -27,10 +27,10 @@ def test_a_date_is_described_with_its_basis() -> None:
 
 def test_ingest_shows_each_articles_date_and_citations_carry_it(
     make_settings, capsys: pytest.CaptureFixture[str]
-) -> None:  # noqa: ANN001
+) -> None:
     from assistant.cli import main
-    from assistant.embeddings import fingerprint
-    from assistant.store import ArticleStore
+    from assistant.ingest.embeddings import fingerprint
+    from assistant.ingest.store import ArticleStore
 
     s = make_settings()
     assert (

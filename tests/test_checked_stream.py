@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from assistant.answer import Evidence
-from assistant.citations import CheckedStream, cite
+from assistant.answering.citations import CheckedStream, cite
+from assistant.answering.question import Question
+from assistant.schema import Evidence
 
 QUESTION = "Where did Biden and Kishida meet a day before the G7 summit?"
 QUOTE = "At their talks in Hiroshima a day before the Group of Seven summit opens"
@@ -11,7 +12,7 @@ EVIDENCE = [Evidence(source="002.txt", start=10, end=10 + len(QUOTE), text=QUOTE
 
 
 def shown_while_writing(reply: str) -> tuple[list[str], str, CheckedStream]:
-    stream = CheckedStream(QUESTION, EVIDENCE, EVIDENCE)
+    stream = CheckedStream(Question.parse(QUESTION), EVIDENCE, EVIDENCE)
     pieces = [p for i in range(0, len(reply), 3) if (p := stream.feed(reply[i : i + 3]))]
     rest, checked = stream.end()
     return [*pieces, rest] if rest else pieces, checked.text, stream
@@ -34,7 +35,7 @@ def test_the_answer_is_the_same_as_checking_the_whole_reply() -> None:
         "Hiroshima",
     ):
         pieces, final, _ = shown_while_writing(reply)
-        assert final == cite(reply, QUESTION, EVIDENCE, EVIDENCE).text
+        assert final == cite(reply, Question.parse(QUESTION), EVIDENCE, EVIDENCE).text
         assert "".join(pieces) == final
 
 

@@ -9,7 +9,7 @@ from assistant.errors import StoreUnavailable
 from tests.conftest import free_port
 
 
-def test_ingest_and_ask_through_a_chroma_server(chroma_server, make_settings, small_gguf) -> None:  # noqa: ANN001
+def test_ingest_and_ask_through_a_chroma_server(chroma_server, make_settings, small_gguf) -> None:
     host, port = chroma_server
     settings = make_settings(
         chroma_host=host, chroma_port=port, collection="server_test", local_model=small_gguf

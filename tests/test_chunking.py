@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.chunking import chunk_spans, split_sentences
-from assistant.corpus import load_corpus
-from assistant.embeddings import token_counter
+from assistant.ingest.chunking import chunk_spans, split_sentences
+from assistant.ingest.corpus import load_corpus
+from assistant.ingest.embeddings import token_counter
 from assistant.settings import Settings
 from tests.conftest import SEEDS
 

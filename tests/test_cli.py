@@ -58,7 +58,7 @@ def test_readme_documents_every_setting() -> None:
 
 def test_empty_question_is_one_clear_line(
     capsys: pytest.CaptureFixture[str], make_settings
-) -> None:  # noqa: ANN001
+) -> None:
     s = make_settings()
     code = main(
         ["ask", "  ", "--source-dir", str(s.source_dir), "--persist-dir", str(s.persist_dir)]
@@ -75,7 +75,7 @@ def test_bad_setting_is_one_clear_line(capsys: pytest.CaptureFixture[str]) -> No
 
 def test_ingest_then_ask_json(
     capsys: pytest.CaptureFixture[str], make_settings, small_gguf
-) -> None:  # noqa: ANN001
+) -> None:
     s = make_settings()
     where = ["--source-dir", str(s.source_dir), "--persist-dir", str(s.persist_dir)]
     assert main(["ingest", *where]) == 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from assistant.corpus import extract_title_and_date, load_corpus, parse_date, text_reader
+from assistant.ingest.corpus import Article, extract_title, load_corpus, text_reader
 from tests.conftest import SEEDS
 
 
@@ -28,17 +28,49 @@ def test_titles_and_dates_where_the_articles_state_them() -> None:
     assert found["000_e1d0b48b7dc6eb12.txt"] == (None, None)
 
 
-def test_date_formats() -> None:
-    assert parse_date("6 Jan, 2023") == "2023-01-06"
-    assert parse_date("by May 19, 2023Featured") == "2023-05-19"
-    assert parse_date("김종찬안보 2024. 4. 8. 14:13") == "2024-04-08"
-    assert parse_date("no date here 12345") is None
+def one_article(folder: Path, name: str, text: str) -> Article:
+    (folder / name).write_text(text, encoding="utf-8")
+    [article], _ = load_corpus(folder)
+    return article
 
 
-def test_markdown_front_matter_and_heading() -> None:
+def test_markdown_front_matter_and_heading(tmp_path: Path) -> None:
     text = "---\ntitle: Chips\ndate: 2024-02-03\n---\nBody.\n"
-    assert extract_title_and_date(text, markdown=True) == ("Chips", "2024-02-03")
-    assert extract_title_and_date("# A headline\n\nBody text.", markdown=True)[0] == "A headline"
+    assert extract_title(text, markdown=True) == "Chips"
+    assert extract_title("# A headline\n\nBody text.", markdown=True) == "A headline"
+    # the front matter's `date:` line is a short dateline among the first eight lines
+    article = one_article(tmp_path, "chips.md", text)
+    assert (article.title, article.date) == ("Chips", "2024-02-03")
+    assert article.date_basis == "2024-02-03, stated in the article (“2024-02-03”)"
+
+
+def test_the_date_is_worked_out_only_when_asked_for(tmp_path: Path) -> None:
+    article = one_article(tmp_path, "a.txt", "6 Jan, 2023\nJapan will reinforce its ties.\n")
+    assert "published" not in vars(article)
+    assert article.date == "2023-01-06"
+    assert "published" in vars(article)
+
+
+def test_a_korean_dateline_gives_the_date_and_its_basis(tmp_path: Path) -> None:
+    article = one_article(tmp_path, "ko.txt", "한미 정상회담\n\n2024년 4월 8일\n\n본문.\n")
+    assert article.date == "2024-04-08"
+    assert article.date_basis == "2024-04-08, stated in the article (“2024년 4월 8일”)"
+
+
+def test_a_date_that_is_not_in_the_calendar_is_never_shown(tmp_path: Path) -> None:
+    article = one_article(tmp_path, "feb.txt", "31 Feb 2023\nThe summit opened.\n")
+    assert article.date is None
+    assert article.date_basis.startswith("unknown") and "02-31" not in article.date_basis
+
+
+def test_a_date_in_a_long_header_sentence_is_news_not_the_articles(tmp_path: Path) -> None:
+    text = (
+        "The two leaders met at the White House on January 13, 2023, and agreed to work "
+        "together on chip export controls.\n\nMore text.\n"
+    )
+    article = one_article(tmp_path, "met.txt", text)
+    assert article.date is None
+    assert article.published.basis != "stated"
 
 
 def test_bad_files_are_skipped_with_a_reason(tmp_path: Path) -> None:

@@ -8,11 +8,12 @@ phrased answers are written by hand.
 
 from __future__ import annotations
 
-from assistant.answer import Evidence, RetrievedChunk, dates_said
-from assistant.citations import CheckedAnswer, citation, cite, claims_of, dates_added
-from assistant.corpus import load_corpus
-from assistant.decision import answer_type_found, typed_choice
-from assistant.evidence import numbered, sentences_of, with_dates
+from assistant.answering.citations import CheckedAnswer, citation, cite, claims_of, dates_added
+from assistant.answering.decision import answer_type_found, typed_choice
+from assistant.answering.evidence import numbered, sentences_of, with_dates
+from assistant.answering.question import Question
+from assistant.ingest.corpus import load_corpus
+from assistant.schema import Evidence, RetrievedChunk, dates_said
 from evals.metrics import cited_text, supported_facts
 from tests.conftest import SEEDS
 
@@ -43,7 +44,7 @@ def sentence(source: str, phrase: str) -> Evidence:
 
 def cite_from(evidence: Evidence, phrased: str, question: str) -> CheckedAnswer:
     """`cite` with one sentence shown and chosen."""
-    return cite(phrased, question, [evidence], [evidence])
+    return cite(phrased, Question.parse(question), [evidence], [evidence])
 
 
 def test_every_date_note_is_the_files_text_at_its_offsets() -> None:
@@ -87,7 +88,7 @@ def test_a_claim_with_the_resolved_date_is_carried_by_the_quote() -> None:
     question = "When did Kishida and Biden agree to cooperate on semiconductors?"
     checked = cite(
         "On May 18, 2023, Kishida and Biden agreed to step up cooperation on semiconductors.",
-        question, [agreed], [agreed],
+        Question.parse(question), [agreed], [agreed],
     )  # fmt: skip
     assert checked.text.startswith("On May 18, 2023, Kishida and Biden agreed")
     assert checked.citations[0].quote == agreed.text
@@ -116,7 +117,7 @@ def test_two_quotes_can_carry_one_claim_together() -> None:
     question = "On what day did Biden arrive in Tokyo ahead of his summit?"
     checked = cite(
         "On the 22nd, Biden arrived in Tokyo ahead of his summit with Fumio Kishida.",
-        question, [arrived], [arrived, summit],
+        Question.parse(question), [arrived], [arrived, summit],
     )  # fmt: skip
     assert [c.quote for c in checked.citations] == [arrived.text, summit.text]
     assert "[1][2]" in checked.text
@@ -129,11 +130,14 @@ def test_a_when_answer_says_what_the_article_leaves_open() -> None:
     assert checked.text.endswith("(“on the 22nd” is 22nd, the article gives no month.)")
     assert dates_said(arrived.dates) == "“on the 22nd” is 22nd, the article gives no month"
     # not for a question that asks no date, nor when the answer already gives it
-    assert dates_added("Who arrived in Tokyo?", "Biden.", [arrived]) == ""
+    assert dates_added(Question.parse("Who arrived in Tokyo?"), "Biden.", [arrived]) == ""
     agreed = sentence(HIROSHIMA, "on Thursday agreed")
-    assert dates_added("When did they agree?", "On May 18, 2023.", [agreed]) == ""
+    assert dates_added(Question.parse("When did they agree?"), "On May 18, 2023.", [agreed]) == ""
     weekday = "On what day of the week did they agree?"
-    assert dates_added(weekday, "On May 18, 2023.", [agreed]) == " (“on Thursday” is May 18, 2023.)"
+    assert (
+        dates_added(Question.parse(weekday), "On May 18, 2023.", [agreed])
+        == " (“on Thursday” is May 18, 2023.)"
+    )
 
 
 def test_a_quoted_answer_to_a_when_question_gives_the_date() -> None:
@@ -145,26 +149,44 @@ def test_a_quoted_answer_to_a_when_question_gives_the_date() -> None:
 
 def test_the_sentence_that_dates_an_event_joins_the_one_that_names_it() -> None:
     meeting = sentence(NISHIMURA, "who met with Nishimura in Washington")  # no date
-    dated = sentence(NISHIMURA, "on Thursday morning").model_copy(update={"chosen": 0.12})
-    unlikely = sentence(NISHIMURA, "on Friday").model_copy(update={"chosen": 0.02})
+    dated = sentence(NISHIMURA, "on Thursday morning").model_copy(update={"probability": 0.12})
+    unlikely = sentence(NISHIMURA, "on Friday").model_copy(update={"probability": 0.02})
     question = "On what date did Nishimura meet Gina Raimondo?"
-    assert not answer_type_found(question, [meeting])
-    assert answer_type_found(question, [dated])  # "Thursday morning [January 5, 2023]"
-    assert typed_choice(question, [meeting], [meeting, unlikely, dated]) == [dated, meeting]
-    assert typed_choice(question, [meeting], [meeting, unlikely]) == [meeting]  # 0.02 < 0.04
-    assert typed_choice(question, [meeting], [meeting, dated], least=0.2) == [meeting]
+    assert not answer_type_found(Question.parse(question), [meeting])
+    assert answer_type_found(
+        Question.parse(question), [dated]
+    )  # "Thursday morning [January 5, 2023]"
+    assert typed_choice(Question.parse(question), [meeting], [meeting, unlikely, dated]) == [
+        dated,
+        meeting,
+    ]
+    assert typed_choice(Question.parse(question), [meeting], [meeting, unlikely]) == [
+        meeting
+    ]  # 0.02 < 0.04
+    assert typed_choice(Question.parse(question), [meeting], [meeting, dated], least=0.2) == [
+        meeting
+    ]
     who = "Who met Nishimura in Washington?"
-    assert typed_choice(who, [meeting], [meeting, dated]) == [meeting]  # the type is there
+    assert typed_choice(Question.parse(who), [meeting], [meeting, dated]) == [
+        meeting
+    ]  # the type is there
 
 
 def test_the_dating_sentence_comes_from_a_chosen_sentences_article() -> None:
-    quad = sentence(TOKYO, "IPEF").model_copy(update={"chosen": 0.54})  # no day
-    next_day = sentence(TOKYO, "Quad summit the following day").model_copy(update={"chosen": 0.06})
-    other = sentence(NORTH_KOREA, "On the 29th of last month").model_copy(update={"chosen": 0.09})
+    quad = sentence(TOKYO, "IPEF").model_copy(update={"probability": 0.54})  # no day
+    next_day = sentence(TOKYO, "Quad summit the following day").model_copy(
+        update={"probability": 0.06}
+    )
+    other = sentence(NORTH_KOREA, "On the 29th of last month").model_copy(
+        update={"probability": 0.09}
+    )
     question = "On what day was the Quad summit in Tokyo?"
-    assert typed_choice(question, [quad], [quad, other, next_day]) == [next_day, quad]
+    assert typed_choice(Question.parse(question), [quad], [quad, other, next_day]) == [
+        next_day,
+        quad,
+    ]
     # never another article's day: that is another event
-    assert typed_choice(question, [quad], [quad, other]) == [quad]
+    assert typed_choice(Question.parse(question), [quad], [quad, other]) == [quad]
 
 
 def test_a_when_answer_takes_its_date_from_the_chosen_sentences() -> None:
@@ -177,15 +199,20 @@ def test_a_when_answer_takes_its_date_from_the_chosen_sentences() -> None:
     phrased = "He told VOA they are clear about dialogue with the DPRK. It was on April 7, 2024."
     ap = sentence(NORTH_KOREA, "including AP")  # chosen first, dated "on Friday", far off
     assert ap.dates
-    checked = cite(phrased, question, [ap, told, said], [ap, told, cnn, said])
+    checked = cite(phrased, Question.parse(question), [ap, told, said], [ap, told, cnn, said])
     assert "April 7" not in checked.text
     assert [c.quote for c in checked.citations] == [told.text, said.text]
     assert checked.text.endswith("(“On the 29th of last month” is March 29, 2024 [2].)")
     # a chosen sentence with another day does not date the remark: "on Friday" is AP's
     ap_said = phrased.replace("It was on April 7", "He spoke to AP on April 5")
-    assert cite(ap_said, question, [ap, told, said], [ap, told, said]).text == checked.text
+    assert (
+        cite(ap_said, Question.parse(question), [ap, told, said], [ap, told, said]).text
+        == checked.text
+    )
     # a question that asks no date keeps the re-pointing to any shown sentence
-    plain = cite(phrased, "What did the spokesperson tell VOA?", [told], [told, cnn])
+    plain = cite(
+        phrased, Question.parse("What did the spokesperson tell VOA?"), [told], [told, cnn]
+    )
     assert "It was on April 7, 2024 [2]" in plain.text
 
 
@@ -202,7 +229,7 @@ def test_a_resolved_date_counts_as_supported_when_the_quote_holds_its_expression
 
 
 def test_the_ui_shows_what_each_quotes_dates_mean() -> None:
-    from assistant.ui_render import source_html
+    from assistant.ui.render import source_html
 
     agreed = sentence(HIROSHIMA, "on Thursday agreed")
     cited = citation(1, agreed)
@@ -212,20 +239,22 @@ def test_the_ui_shows_what_each_quotes_dates_mean() -> None:
 
 
 def test_a_date_question_wants_a_day_when_it_asks_for_one() -> None:
-    from assistant.decision import asks_article_date, asks_date
 
     last_year = sentence(HIROSHIMA, "since the beginning of last year")
-    assert answer_type_found("When did North Korea start its missile tests?", [last_year])
-    assert not answer_type_found("On what date did the tests start?", [last_year])
-    assert asks_date("Since when has North Korea test-fired missiles?")
-    assert asks_date("According to the report, when did North Korea carry out its last test?")
-    assert not asks_date("What was on the agenda when Nishimura met Katherine Tai?")
-    assert asks_article_date("What is the date of the article on the Hiroshima talks?")
-    assert not asks_article_date("When did Biden and Kishida meet in Hiroshima?")
+    assert answer_type_found(
+        Question.parse("When did North Korea start its missile tests?"), [last_year]
+    )
+    assert not answer_type_found(Question.parse("On what date did the tests start?"), [last_year])
+    parse = Question.parse
+    assert parse("Since when has North Korea test-fired missiles?").asks_date
+    assert parse("According to the report, when did North Korea carry out its last test?").asks_date
+    assert not parse("What was on the agenda when Nishimura met Katherine Tai?").asks_date
+    assert parse("What is the date of the article on the Hiroshima talks?").asks_article_date
+    assert not parse("When did Biden and Kishida meet in Hiroshima?").asks_article_date
 
 
 def test_the_month_may_is_a_key_term_and_the_verb_is_not() -> None:
-    from assistant.terms import key_terms
+    from assistant.answering.terms import key_terms
 
     assert "may" in key_terms("Biden landed in Tokyo on May 23rd, 2023.")
     assert "may" not in key_terms("He May decide later.")
@@ -249,17 +278,19 @@ def test_the_articles_own_date_supports_only_a_question_about_it() -> None:
 
 
 def test_the_streamed_pieces_add_up_to_a_dated_answer() -> None:
-    from assistant.citations import CheckedStream
+    from assistant.answering.citations import CheckedStream
 
     arrived = sentence(TOKYO, "arrived in Tokyo")
-    stream = CheckedStream("On what day did Biden arrive in Tokyo?", [arrived], [arrived])
+    stream = CheckedStream(
+        Question.parse("On what day did Biden arrive in Tokyo?"), [arrived], [arrived]
+    )
     shown = [stream.feed(piece) for piece in ("Biden arrived in ", "Tokyo on the 22nd.", " He")]
     rest, checked = stream.end()
     assert "".join(shown) + rest == checked.text
     assert checked.text.endswith("the article gives no month.)")
 
 
-def test_the_typed_join_threshold_is_a_setting(make_settings) -> None:  # noqa: ANN001
+def test_the_typed_join_threshold_is_a_setting(make_settings) -> None:
     assert make_settings().thresholds.typed == 0.04
     assert make_settings(typed_join_threshold=0.2).thresholds.typed == 0.2
 
@@ -270,8 +301,12 @@ def test_a_when_answer_quoted_as_is_quotes_the_chosen_sentence_with_the_day() ->
     quad = sentence(TOKYO, "At the Quad summit on the 24th")
     # the model's date is in no quote, and without it nothing is carried: the quote
     # given as the answer is the chosen sentence with a day, not the likelier one
-    checked = cite("It took place on April 8, 2024.", question, [first_summit, quad], [quad])
+    checked = cite(
+        "It took place on April 8, 2024.", Question.parse(question), [first_summit, quad], [quad]
+    )
     assert checked.citations[0].start == quad.start and "24th" in checked.text, checked.text
     who = "Who will hold a summit in Tokyo?"
-    checked = cite("It took place on April 8, 2024.", who, [first_summit, quad], [quad])
+    checked = cite(
+        "It took place on April 8, 2024.", Question.parse(who), [first_summit, quad], [quad]
+    )
     assert checked.citations[0].start == first_summit.start

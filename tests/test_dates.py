@@ -148,6 +148,13 @@ def test_words_ending_in_ed_that_are_not_verbs_keep_the_future() -> None:
     assert on("Japan will join the United States on Monday", FRIDAY) == D(2023, 1, 9)
 
 
+def test_a_will_in_the_sentence_before_does_not_reach_the_weekday() -> None:
+    """The tense window ends where chunking ends a sentence (`lexicon.SENTENCE_END`)."""
+    text = "Leaders will meet again… The summit of G7 nations on Thursday drew protests."
+    assert on(text, FRIDAY) == D(2023, 1, 5)
+    assert on(text.replace("…", "."), FRIDAY) == D(2023, 1, 5)
+
+
 def test_last_and_next_weekday_are_strict() -> None:
     assert on("they met last Friday", FRIDAY) == D(2022, 12, 30)
     assert on("they meet next Friday", FRIDAY) == D(2023, 1, 13)

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.answer import Evidence
-from assistant.decision import (
+from assistant.answering.decision import (
     Thresholds,
     answer_type_found,
     coverage,
@@ -17,9 +16,11 @@ from assistant.decision import (
     names_something_new,
     typed_choice,
 )
+from assistant.answering.question import Question
+from assistant.answering.selection import choose
+from assistant.answering.terms import fold, key_terms, missing_terms
 from assistant.llm import Scores
-from assistant.selection import choose
-from assistant.terms import fold, key_terms, missing_terms
+from assistant.schema import Evidence
 
 
 def ev(text: str, n: int = 0) -> Evidence:
@@ -41,7 +42,7 @@ TEXTS = [s.text for s in SHOWN]
 def test_the_top_sentence_is_chosen_and_close_seconds_join_it() -> None:
     picked = choose(SHOWN, Scores({"1": 0.6, "2": 0.3, "3": 0.1}, "logits"), 0.05)
     assert [e.start for e in picked.chosen] == [0, 100]
-    assert picked.none == 0.05 and picked.shown[0].chosen == 0.6
+    assert picked.none == 0.05 and picked.shown[0].probability == 0.6
     alone = choose(SHOWN, Scores({"1": 0.85, "2": 0.1, "3": 0.05}, "logits"), 0.1)
     assert [e.start for e in alone.chosen] == [0]
 
@@ -51,19 +52,21 @@ def test_a_which_company_question_gets_a_sentence_that_names_one() -> None:
     plan = ev(
         "Highlighting their cooperation, the two countries said they plan to launch new "
         "partnerships between U.S. and Japanese companies and universities."
-    ).model_copy(update={"chosen": 0.54})
+    ).model_copy(update={"probability": 0.54})
     named = ev(
         "Kishida told Biden that Japan is considering setting up a hub in Tokyo with the "
         "cooperation of the Massachusetts Institute of Technology.",
         1,
-    ).model_copy(update={"chosen": 0.12})
-    assert not names_something_new(q, [plan])  # U.S., Japanese: asked; Highlighting opens
-    assert names_something_new(q, [named])
-    assert typed_choice(q, [plan], [plan, named]) == [named, plan]
+    ).model_copy(update={"probability": 0.12})
+    assert not names_something_new(
+        Question.parse(q), [plan]
+    )  # U.S., Japanese: asked; Highlighting opens
+    assert names_something_new(Question.parse(q), [named])
+    assert typed_choice(Question.parse(q), [plan], [plan, named]) == [named, plan]
     # a name question without a name is still answered: only the join depends on it
-    assert answer_type_found(q, [plan])
+    assert answer_type_found(Question.parse(q), [plan])
     where = "Where is Japan planning a startup hub?"
-    assert typed_choice(where, [plan], [plan, named]) == [plan]
+    assert typed_choice(Question.parse(where), [plan], [plan, named]) == [plan]
 
 
 def test_text_rule_when_a_server_returns_no_logprobs() -> None:
@@ -81,20 +84,24 @@ def test_logprobs_are_normalized_over_the_labels() -> None:
 def test_decide_answers_a_confident_selection_and_records_its_margin() -> None:
     chosen = choose(SHOWN, Scores({"1": 0.9, "2": 0.1, "3": 0.0}, "logits"), 0.05)
     q = "Where did Biden and Kishida meet a day before the G7 summit?"
-    decision = decide(q, TEXTS, chosen.chosen, chosen.none, Thresholds(0.5, 0.2, 0.5))
+    decision = decide(
+        Question.parse(q), TEXTS, chosen.chosen, chosen.none, Thresholds(0.5, 0.2, 0.5)
+    )
     assert decision.answer and decision.margin == pytest.approx(0.15)  # none: 0.2 - 0.05
     assert decision.signals["coverage"] == 1.0  # G7 is found as "Group of Seven"
-    shy = decide(q, TEXTS, chosen.chosen, chosen.none, Thresholds(0.95, 0.2, 0.5))
+    shy = decide(Question.parse(q), TEXTS, chosen.chosen, chosen.none, Thresholds(0.95, 0.2, 0.5))
     assert not shy.answer and shy.margin == pytest.approx(-0.05)
-    doubtful = decide(q, TEXTS, chosen.chosen, 0.3, Thresholds(0.5, 0.2, 0.5))
+    doubtful = decide(Question.parse(q), TEXTS, chosen.chosen, 0.3, Thresholds(0.5, 0.2, 0.5))
     assert not doubtful.answer and doubtful.reason == "the model says no sentence answers"
 
 
 def test_decide_abstains_when_the_question_names_what_the_evidence_lacks() -> None:
     q = "Why did Biden and Kishida meet in Osaka in 2019?"
-    assert coverage(q, TEXTS) == pytest.approx(2 / 4)
+    assert coverage(Question.parse(q), TEXTS) == pytest.approx(2 / 4)
     chosen = choose(SHOWN, Scores({"1": 1.0, "2": 0.0, "3": 0.0}, "logits"), 0.0)
-    assert not decide(q, TEXTS, chosen.chosen, 0.0, Thresholds(0.5, 0.2, 0.75)).answer
+    assert not decide(
+        Question.parse(q), TEXTS, chosen.chosen, 0.0, Thresholds(0.5, 0.2, 0.75)
+    ).answer
 
 
 @pytest.mark.parametrize(
@@ -121,7 +128,7 @@ def test_decide_abstains_when_the_question_names_what_the_evidence_lacks() -> No
     ],
 )
 def test_answer_type(question: str, evidence: Evidence, found: bool) -> None:
-    assert answer_type_found(question, [evidence]) is found
+    assert answer_type_found(Question.parse(question), [evidence]) is found
 
 
 def test_key_terms_fold_spellings_and_skip_openers() -> None:

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 import yaml
 
-from assistant.answer import ABSTAIN_TEXT, Answer, Citation, RetrievedChunk, Timings, Usage
 from assistant.errors import AssistantError
+from assistant.schema import ABSTAIN_TEXT, Answer, Citation, RetrievedChunk, Timings, Usage
 from evals import report
 from evals.metrics import (
     ItemResult,
@@ -75,7 +75,7 @@ def abstention() -> Answer:
     return answer(ABSTAIN_TEXT, abstained=True)
 
 
-def scored(q: Question, a: Answer, invalid: int = 0, retrieved: list[str] | None = None):  # noqa: ANN201
+def scored(q: Question, a: Answer, invalid: int = 0, retrieved: list[str] | None = None):
     return score_item(q, a, a.citations[:invalid], retrieved or [])
 
 
@@ -413,3 +413,18 @@ def test_run_eval_writes_reports_and_fails_the_gate_on_a_drop(
     assert run_eval(build_parser().parse_args(argv), settings_from) == 1
     assert "gate: FAILED" in capsys.readouterr().out
     assert run_eval(build_parser().parse_args([*argv, "--no-gate"]), settings_from) == 0
+
+
+def test_flips_sees_a_moved_citation_and_a_changed_decision() -> None:
+    from evals.flips import differences, flips
+
+    q = question(facts=[["Hiroshima"]])
+    base = scored(q, answer("They met in Hiroshima [1].", [citation()]))
+    assert differences(base, base) == [] and base.quotes == [f"[1] {SRC}:0-1"]
+    moved = base.model_copy(update={"quotes": [f"[1] {SRC}:10-20"]})
+    assert differences(base, moved) == ["citations"] and flips({"q": base}, {"q": moved}) == []
+    unsure = base.model_copy(update={"decision": {"answer": True, "margin": 0.01}})
+    assert differences(base, unsure) == ["decision"]
+    refused = scored(q, abstention())
+    assert flips({"q": base}, {"q": refused}) == ["q"]
+    assert differences(base, refused) == ["text", "decision", "citations"]

@@ -7,19 +7,19 @@ from pathlib import Path
 
 import pytest
 
-from assistant.embeddings import build_embedder, fingerprint, token_counter
-from assistant.ingest import ingest
+from assistant.ingest.embeddings import build_embedder, fingerprint, token_counter
+from assistant.ingest.store import ArticleStore
+from assistant.ingest.sync import ingest
 from assistant.settings import Settings
-from assistant.store import ArticleStore
 from tests.conftest import settings_for
 
 
 @pytest.fixture(scope="module")
-def embedder(model_cache: Path):  # noqa: ANN201 - one model load for the module
+def embedder(model_cache: Path):  # one model load for the module
     return build_embedder(settings_for(model_cache_dir=model_cache))
 
 
-def run(settings: Settings, embedder):  # noqa: ANN001, ANN201
+def run(settings: Settings, embedder):
     store = ArticleStore(settings, fingerprint(settings))
     return store, ingest(settings, store, embedder, token_counter(settings), progress=False)
 
@@ -99,7 +99,7 @@ def test_missing_folder_is_a_clear_error(make_settings, embedder, tmp_path: Path
         run(make_settings(source_dir=tmp_path / "nowhere"), embedder)
 
 
-def test_pointing_at_another_folder_rebuilds_from_it(make_settings, embedder, tmp_path) -> None:  # noqa: ANN001
+def test_pointing_at_another_folder_rebuilds_from_it(make_settings, embedder, tmp_path) -> None:
     run(make_settings(), embedder)
     other = tmp_path / "mine"
     other.mkdir()
@@ -112,7 +112,7 @@ def test_pointing_at_another_folder_rebuilds_from_it(make_settings, embedder, tm
 class FailsAfter:
     """The real embedder, failing after `calls` batches: an interrupted ingest."""
 
-    def __init__(self, embedder, calls: int) -> None:  # noqa: ANN001
+    def __init__(self, embedder, calls: int) -> None:
         self.embedder, self.calls = embedder, calls
 
     def get_text_embedding_batch(self, texts: list[str]) -> list[list[float]]:
@@ -125,7 +125,7 @@ class FailsAfter:
 def test_interrupted_update_loses_nothing_and_is_redone(
     make_settings, embedder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("assistant.ingest.EMBED_BATCH", 8)  # several batches per file
+    monkeypatch.setattr("assistant.ingest.sync.EMBED_BATCH", 8)  # several batches per file
     settings = make_settings()
     store, _ = run(settings, embedder)
     source = "002_eb2b49479483de60.txt"
@@ -157,7 +157,7 @@ def test_whole_collection_is_read_a_page_at_a_time(
 ) -> None:
     settings = make_settings()
     store, report = run(settings, embedder)
-    monkeypatch.setattr("assistant.store.PAGE", 7)  # Chroma refuses one huge get()
+    monkeypatch.setattr("assistant.ingest.store.PAGE", 7)  # Chroma refuses one huge get()
     nodes = store.all_nodes()
     assert len(nodes) == report.chunks_embedded == len({n.node_id for n in nodes})
     assert sorted(store.file_hashes()) == sorted(report.added)

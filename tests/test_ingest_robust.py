@@ -20,12 +20,12 @@ from pathlib import Path
 
 import pytest
 
-from assistant.chunking import iter_chunk_spans
-from assistant.corpus import Article, iter_corpus
-from assistant.embeddings import build_embedder, fingerprint, token_counter
-from assistant.ingest import EMBED_BATCH, article_nodes, ingest
+from assistant.ingest.chunking import iter_chunk_spans
+from assistant.ingest.corpus import Article, iter_corpus
+from assistant.ingest.embeddings import build_embedder, fingerprint, token_counter
+from assistant.ingest.store import MANIFEST_KEYS, ArticleStore
+from assistant.ingest.sync import EMBED_BATCH, article_nodes, ingest
 from assistant.settings import Settings
-from assistant.store import MANIFEST_KEYS, ArticleStore
 from tests.conftest import settings_for
 
 FILES = 43  # 301 chunks: the first batch of 256 ends inside file 036
@@ -34,7 +34,7 @@ PLACES = ["Port Aldridge", "Kelso", "Marrow Bay", "Tindall", "Sark Ferry", "Oldh
 
 
 @pytest.fixture(scope="module")
-def embedder(model_cache: Path):  # noqa: ANN201 - one model load for the module
+def embedder(model_cache: Path):  # one model load for the module
     return build_embedder(settings_for(model_cache_dir=model_cache))
 
 
@@ -50,7 +50,7 @@ def write_articles(folder: Path, files: int, version: int = 0) -> None:
         (folder / f"{number:03d}.txt").write_text("\n\n".join(sentences) + "\n")
 
 
-def many_settings(make_settings, folder: Path) -> Settings:  # noqa: ANN001
+def many_settings(make_settings, folder: Path) -> Settings:
     return make_settings(source_dir=folder, chunk_tokens=32, chunk_overlap=0)
 
 

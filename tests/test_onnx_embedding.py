@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistant.embeddings import bundled_minilm_path
-from assistant.onnx_embedding import OnnxEmbedding, onnx_path
+from assistant.ingest.embeddings import bundled_minilm_path
+from assistant.ingest.onnx_embedding import OnnxEmbedding, onnx_path
 from tests.conftest import SEEDS
 
 

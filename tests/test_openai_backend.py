@@ -12,10 +12,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from assistant.answer import Usage
 from assistant.core import Assistant
 from assistant.errors import LLMUnavailable
-from assistant.llm import OpenAIChat
+from assistant.llm.openai_chat import OpenAIChat
+from assistant.schema import Usage
 from tests.conftest import free_port, silent_port
 
 MESSAGES = [{"role": "user", "content": "Say hello."}]
@@ -83,7 +83,7 @@ def test_label_scores_come_from_the_servers_logprobs(openai_server: str, make_se
 
 
 @pytest.fixture(scope="module")
-def server_without_logprobs(small_gguf, tmp_path_factory) -> Iterator[str]:  # noqa: ANN001
+def server_without_logprobs(small_gguf, tmp_path_factory) -> Iterator[str]:
     """llama-cpp-python's server without logits for every token: it refuses logprobs."""
     from tests.conftest import llama_server
 
@@ -106,7 +106,7 @@ def test_a_server_without_logprobs_falls_back_to_the_text_rule(
     assert answer.decision is not None and answer.prompt.startswith("select@")
 
 
-def test_the_api_key_is_in_no_error_repr_or_dump(tmp_path, monkeypatch) -> None:  # noqa: ANN001
+def test_the_api_key_is_in_no_error_repr_or_dump(tmp_path, monkeypatch) -> None:
     from assistant.core import Assistant as Fresh
     from assistant.errors import BadSettings
     from assistant.settings import Settings

@@ -26,8 +26,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.answer import ABSTAIN_TEXT
 from assistant.offline import go_offline
+from assistant.schema import ABSTAIN_TEXT
 from tests.conftest import ROOT, SEEDS, free_port, start_server
 
 SOURCES = ("pyproject.toml", "README.md", "assistant", "prompts", "seeds")
@@ -148,7 +148,7 @@ def test_installed_package_runs_outside_the_checkout(installed: Installed) -> No
     code = (
         "import json, sys, assistant\n"
         "from assistant import Settings, ask\n"
-        "from assistant.prompts import load_prompt\n"
+        "from assistant.llm.prompts import load_prompt\n"
         "s = Settings()\n"
         "print(json.dumps({'module': assistant.__file__, 'source': str(s.source_dir),\n"
         "  'store': str(s.persist_dir), 'prompt': load_prompt('select').label,\n"

@@ -5,17 +5,20 @@ and through llama.cpp's OpenAI-compatible server."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from assistant.answer import Evidence, Usage
-from assistant.embeddings import build_embedder
-from assistant.evidence import rank_sentences
-from assistant.llm import LocalChat, OpenAIChat, Scores
-from assistant.parts import question_parts
-from assistant.prompts import load_prompt
-from assistant.selection import PART_MIN, LLMSelector, Selection, add_part
+from assistant.answering.evidence import rank_sentences
+from assistant.answering.question import Question, question_parts
+from assistant.answering.selection import PART_MIN, LLMSelector, Selection, add_part
+from assistant.ingest.embeddings import build_embedder
+from assistant.llm import Scores
+from assistant.llm.local import LocalChat
+from assistant.llm.openai_chat import OpenAIChat
+from assistant.llm.prompts import load_prompt
+from assistant.schema import Evidence, Usage
 from tests.conftest import settings_for
 
 
@@ -90,7 +93,7 @@ SENTENCES = [
 ]
 
 
-def test_each_part_adds_its_closest_sentence_to_the_list(make_settings) -> None:  # noqa: ANN001
+def test_each_part_adds_its_closest_sentence_to_the_list(make_settings) -> None:
     embed = build_embedder(make_settings()).get_text_embedding_batch
     whole = rank_sentences(TWO_PART, SENTENCES, embed, 3)
     assert "Ukraine" not in " ".join(s.text for s in whole)  # the meeting crowds it out
@@ -104,22 +107,25 @@ def test_each_part_adds_its_closest_sentence_to_the_list(make_settings) -> None:
 def test_a_later_part_is_read_as_a_follow_up_of_the_sentence_list(small_gguf: Path) -> None:
     chat = LocalChat(small_gguf, settings_for(llm_backend="local"))
     selector = LLMSelector(chat, load_prompt("select"), load_prompt("select_part"))
-    selector.select(TWO_PART, SENTENCES, Usage())  # the prompt's fixed head is read and saved
+    whole = replace(Question.parse(TWO_PART), parts=())  # asked as one question
+    selector.select(whole, SENTENCES, Usage())  # the prompt's fixed head is read and saved
     alone, both = Usage(), Usage()
-    first = selector.select(TWO_PART, SENTENCES, alone)
-    selection = selector.select(TWO_PART, SENTENCES, both, PARTS)
-    assert first.chosen and [e.chosen for e in selection.shown] == [e.chosen for e in first.shown]
+    first = selector.select(whole, SENTENCES, alone)
+    selection = selector.select(Question.parse(TWO_PART), SENTENCES, both)
+    assert first.chosen and [e.probability for e in selection.shown] == [
+        e.probability for e in first.shown
+    ]
     assert both.calls == alone.calls + 1  # one read for the second part, none for the first
     part_tokens = (both.prompt_tokens or 0) - (alone.prompt_tokens or 0)
     assert len(chat._llama.tokenize(PARTS[1].encode())) < part_tokens < 60  # not the list again
     assert selection.chosen[: len(first.chosen)] == first.chosen
 
 
-def test_a_later_part_is_asked_through_an_openai_server(openai_server: str, make_settings) -> None:  # noqa: ANN001
+def test_a_later_part_is_asked_through_an_openai_server(openai_server: str, make_settings) -> None:
     chat = OpenAIChat(make_settings(openai_base_url=openai_server, openai_model="smollm2"))
     selector = LLMSelector(chat, load_prompt("select"), load_prompt("select_part"))
     usage = Usage()
-    selection = selector.select(TWO_PART, SENTENCES, usage, PARTS)
+    selection = selector.select(Question.parse(TWO_PART), SENTENCES, usage)
     assert selection.chosen  # so the second part is asked: one more request
     assert usage.calls == 2 and usage.prompt_tokens
     assert selection.how in ("logprobs", "text")

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.answer import Usage
-from assistant.llm import LocalChat, Message
+from assistant.llm.local import LocalChat
+from assistant.schema import Message, Usage
 from tests.conftest import settings_for
 
 SYSTEM = {"role": "system", "content": "You find evidence. Reply with the number of a sentence."}

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.answer import ABSTAIN_TEXT
+from assistant.schema import ABSTAIN_TEXT
 from tests.conftest import ROOT
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.embeddings import build_embedder, fingerprint, token_counter
-from assistant.ingest import ingest
-from assistant.retrieval import HybridRetriever
-from assistant.store import ArticleStore
+from assistant.answering.retrieval import HybridRetriever
+from assistant.ingest.embeddings import build_embedder, fingerprint, token_counter
+from assistant.ingest.store import ArticleStore
+from assistant.ingest.sync import ingest
 
 FACE_TO_FACE = "When was the first Biden-Kishida face-to-face summit?"
 
 
 @pytest.fixture
-def retriever_for(make_settings):  # noqa: ANN001, ANN201
+def retriever_for(make_settings):
     embedder = build_embedder(make_settings())
 
     def make(**overrides: object) -> HybridRetriever:

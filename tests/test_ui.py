@@ -24,17 +24,18 @@ from typing import Any
 
 import pytest
 
-from assistant.answer import ABSTAIN_TEXT, Answer, Citation, Usage
 from assistant.core import Assistant
 from assistant.errors import AssistantError, LLMUnavailable
 from assistant.llm import Scores
+from assistant.schema import ABSTAIN_TEXT, Answer, Citation, Usage
 from assistant.settings import Settings
 from tests.conftest import SEEDS, free_port, off_machine, settings_for
 
 gr = pytest.importorskip("gradio")
 
-from assistant import ui, ui_render  # noqa: E402
-from assistant.ui import ChatHandlers  # noqa: E402
+from assistant.ui import app as ui  # noqa: E402
+from assistant.ui import render as ui_render  # noqa: E402
+from assistant.ui.app import ChatHandlers  # noqa: E402
 
 HIROSHIMA_Q = "Where did Biden and Kishida meet a day before the G7 summit?"
 HIROSHIMA_A = "Biden and Kishida met in Hiroshima a day before the G7 summit [@Hiroshima]."

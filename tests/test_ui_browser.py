@@ -61,7 +61,7 @@ def chromium_path() -> str:
 def app_url(make_settings: Any) -> Iterator[str]:
     """The app with the default settings (bundled Qwen2.5 1.5B) on a free loopback port."""
     from assistant.core import Assistant
-    from assistant.ui import launch
+    from assistant.ui.app import launch
 
     port = free_port()
     assistant = Assistant(make_settings(ui_port=port))

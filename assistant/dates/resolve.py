@@ -1,9 +1,9 @@
 """Relative date expressions of an article, resolved against the article's date.
 
 Each rule is a regular expression and a function from (match, article date,
-previous day-precise result) to a `Resolved`. Where rules overlap the earliest,
-then longest, match wins ("October of last year" over "last year"). The rules,
-and the decisions they encode:
+previous day-precise result, whether its clause speaks of the future) to a
+`Resolved`. Where rules overlap the earliest, then longest, match wins ("October
+of last year" over "last year"). The rules, and the decisions they encode:
 
 - weekday: "on Thursday" is the latest Thursday before the article's date, or the
   next one when its clause is future ("will co-host ... on Wednesday"); the
@@ -36,11 +36,7 @@ import datetime
 import re
 from collections.abc import Callable
 
-from assistant.dates_model import (
-    MONTH_RE,
-    MONTHS,
-    WEEKDAY_RE,
-    WEEKDAYS,
+from assistant.dates.model import (
     ArticleDate,
     Precision,
     Resolved,
@@ -50,9 +46,9 @@ from assistant.dates_model import (
     is_future,
     valid,
 )
+from assistant.lexicon import MONTH_RE, MONTHS, WEEKDAY_RE, WEEKDAYS
 
 Rule = Callable[[re.Match[str], ArticleDate, Resolved | None, bool], Resolved]
-_Prev = Resolved | None  # the previous day-precise result, for "the following day"
 NO_MONTH = "the article gives no month"
 NO_YEAR = "the article gives no year"
 NO_DATE = "the article gives no date"

@@ -7,6 +7,9 @@ month, only when the body both dates something explicitly (a full date with a
 year, which the article cannot precede) and names that month again without a
 year, the way a report speaks of its own month ("On January 11"). Otherwise the
 answer is "unknown", with a note on what the text does give.
+
+This is the one parser of an article's own date: `Article.date` (ingest.corpus)
+is its stated day, `Article.date_basis` its result described.
 """
 
 from __future__ import annotations
@@ -14,15 +17,8 @@ from __future__ import annotations
 import datetime
 import re
 
-from assistant.dates_model import (
-    MONTH_ABBR,
-    MONTH_RE,
-    ArticleDate,
-    Span,
-    month_name,
-    ordinal,
-    valid,
-)
+from assistant.dates.model import ArticleDate, Span, month_name, ordinal, valid
+from assistant.lexicon import MONTH_ABBR, MONTH_ABBR_RE, MONTH_RE
 
 HEADER_LINES = 8  # non-empty lines searched for a dateline
 # A dateline is short: a longer line, or one with more words beside the date, is a
@@ -30,9 +26,8 @@ HEADER_LINES = 8  # non-empty lines searched for a dateline
 DATELINE_MAX = 80
 DATELINE_WORDS = 6
 
-_ABBR = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)[a-z]*\.?"
-_DMY = re.compile(rf"\b(?P<d>\d{{1,2}}) (?P<m>{_ABBR}),? (?P<y>\d{{4}})\b")
-_MDY = re.compile(rf"\b(?P<m>{_ABBR}) (?P<d>\d{{1,2}}),? (?P<y>\d{{4}})(?!\d)")
+_DMY = re.compile(rf"\b(?P<d>\d{{1,2}}) (?P<m>{MONTH_ABBR_RE}),? (?P<y>\d{{4}})\b")
+_MDY = re.compile(rf"\b(?P<m>{MONTH_ABBR_RE}) (?P<d>\d{{1,2}}),? (?P<y>\d{{4}})(?!\d)")
 _SEP = r"(?:[-/]|\. ?)"  # 2024-04-08, 2024/4/8, 2024. 4. 8.
 _YMD = re.compile(rf"(?<!\d)(?P<y>\d{{4}}){_SEP}(?P<m>\d{{1,2}}){_SEP}(?P<d>\d{{1,2}})(?!\d)")
 _KOREAN = re.compile(r"(?P<y>\d{4})년\s*(?P<m>\d{1,2})월\s*(?P<d>\d{1,2})일")
@@ -41,6 +36,7 @@ _ORDINAL_DAY = re.compile(r"\bthe (\d{1,2})(?:st|nd|rd|th)\b")
 
 
 def _as_date(match: re.Match[str]) -> datetime.date | None:
+    """The date a full-date match names, or None if it is not in the calendar (31 Feb)."""
     month = match["m"]
     m = int(month) if month.isdigit() else MONTH_ABBR.get(month.lower().rstrip("."), 0)
     y, d = int(match["y"]), int(match["d"])
@@ -64,6 +60,7 @@ def full_dates(text: str, start: int = 0, end: int | None = None) -> list[Dated]
 
 
 def _stated(text: str, source: str) -> ArticleDate | None:
+    """The first full date on a dateline among the header's lines, if any."""
     seen = 0
     for line in re.finditer(r"[^\n]*", text):
         if not line[0].strip():
@@ -82,6 +79,7 @@ def _stated(text: str, source: str) -> ArticleDate | None:
 
 
 def _inferred(text: str, source: str) -> ArticleDate:
+    """A month the body supports (see the module docstring), else unknown with a note."""
     dates = full_dates(text)
     days = sorted({int(m[1]) for m in _ORDINAL_DAY.finditer(text)})
     named = f"days of a month ({', '.join(ordinal(d) for d in days)})" if days else "no day"

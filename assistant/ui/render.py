@@ -13,10 +13,9 @@ import html
 import re
 from collections.abc import Sequence
 
-from assistant.answer import Answer, Citation, Evidence, dates_said
-from assistant.corpus import ReadText
 from assistant.errors import AssistantError
-from assistant.llm import Message
+from assistant.ingest.corpus import ReadText
+from assistant.schema import Answer, Citation, Evidence, Message, dates_said
 
 CONTEXT_CHARS = 160  # shown either side of a quote
 MORE_CONTEXT_CHARS = 700  # inside "More context"

@@ -25,11 +25,13 @@ import logging
 import re
 from collections.abc import Callable, Sequence
 
-from assistant.answer import Evidence, RetrievedChunk
-from assistant.chunking import split_sentences
-from assistant.corpus import ReadText
+from assistant.answering.guard import is_instruction
+from assistant.answering.question import Question
 from assistant.dates import inserted, iso_formats
-from assistant.guard import is_instruction
+from assistant.ingest.chunking import split_sentences
+from assistant.ingest.corpus import ReadText
+from assistant.lexicon import STOP_WORDS
+from assistant.schema import Evidence, RetrievedChunk
 
 log = logging.getLogger(__name__)
 
@@ -39,77 +41,32 @@ _OPENS_WITH_PRONOUN = re.compile(
     r"^[\"“‘']?(?:he|she|they|it|this|these|that|those|his|her|their|its|the two|both)\b", re.I
 )
 _WORD = re.compile(r"[a-z0-9]+")
-_STOP = frozenset(
-    [
-        "a",
-        "an",
-        "the",
-        "of",
-        "to",
-        "in",
-        "on",
-        "at",
-        "for",
-        "and",
-        "or",
-        "but",
-        "is",
-        "are",
-        "was",
-        "were",
-        "be",
-        "been",
-        "by",
-        "with",
-        "as",
-        "that",
-        "this",
-        "it",
-        "its",
-        "from",
-        "what",
-        "when",
-        "where",
-        "who",
-        "which",
-        "how",
-        "why",
-        "did",
-        "do",
-        "does",
-        "their",
-        "they",
-        "he",
-        "she",
-        "his",
-        "her",
-        "has",
-        "have",
-        "had",
-        "will",
-        "would",
-        "can",
-        "could",
-        "about",
-        "after",
-        "before",
-        "than",
-        "then",
-        "there",
-    ]
-)
 MAX_SENTENCE_CHARS = 600
 
 
 def content_words(text: str) -> set[str]:
     """Lowercased words of a text minus stop words, cut to 6 letters (a crude stem)."""
-    return {w[:6] for w in _WORD.findall(text.lower()) if w not in _STOP}
+    return {w[:6] for w in _WORD.findall(text.lower()) if w not in STOP_WORDS}
 
 
 def word_overlap(question: str, sentence: str) -> float:
     """Share of the question's content words found in the sentence."""
     wanted = content_words(question)
     return len(wanted & content_words(sentence)) / len(wanted) if wanted else 0.0
+
+
+class EvidenceGatherer:
+    """The evidence stage: the retrieved chunks' sentences closest to the question (and
+    to each of its parts), best first, at most `limit` of them."""
+
+    def __init__(self, read_text: ReadText, embed: EmbedBatch, limit: int) -> None:
+        self.read_text = read_text
+        self.embed = embed
+        self.limit = limit
+
+    def gather(self, question: Question, chunks: Sequence[RetrievedChunk]) -> list[Evidence]:
+        sentences = sentences_of(chunks, self.read_text)
+        return rank_sentences(question.text, sentences, self.embed, self.limit, question.parts)
 
 
 def sentences_of(chunks: Sequence[RetrievedChunk], read_text: ReadText) -> list[Evidence]:

@@ -32,11 +32,11 @@ from llama_index.core.base.embeddings.base import BaseEmbedding
 from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
 from tqdm import tqdm
 
-from assistant.answer import DateNote
-from assistant.chunking import TokenCounter, iter_chunk_spans
-from assistant.corpus import Article, Skipped, check_folder, iter_corpus
+from assistant.ingest.chunking import TokenCounter, iter_chunk_spans
+from assistant.ingest.corpus import Article, Skipped, check_folder, iter_corpus
+from assistant.ingest.store import CHUNK_KEYS, MANIFEST_KEYS, ArticleStore, StoredFile
+from assistant.schema import DateNote
 from assistant.settings import Settings
-from assistant.store import CHUNK_KEYS, MANIFEST_KEYS, ArticleStore, StoredFile
 
 log = logging.getLogger(__name__)
 EMBED_BATCH = 256  # chunks embedded and written per step

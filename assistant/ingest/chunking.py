@@ -4,6 +4,8 @@ Every span here is a pair of character offsets into the article text, so a
 chunk or a quoted sentence can always be sliced back out of the file. Chunks
 are whole sentences packed up to a token budget (the embedding model's window);
 a sentence longer than the budget is cut at word boundaries.
+Where a sentence ends is `lexicon.SENTENCE_END`, the pattern the date rules'
+tense window uses too.
 """
 
 from __future__ import annotations
@@ -13,30 +15,34 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-Span = tuple[int, int]
+from assistant.lexicon import MONTH_NAMES, SENTENCE_END
+
+# (start, end) character offsets into the article text; not `dates.Span`, which
+# also carries the text
+Offsets = tuple[int, int]
 TokenCounter = Callable[[str], int]
 
-# A sentence ends at . ! ? (plus closing quotes/brackets) before whitespace and
-# a character that can start a sentence, or at a blank line.
-_END = re.compile(r"[.!?…]+[\"'”’)\]>]*(?=\s+[^\sa-z0-9,;:])|\n[ \t]*\n")
+# Months abbreviated ("Jan.", "Sept."); not May, whose full stop ends a sentence.
+_MONTH_STOPS = "|".join([*(name[:3] for name in MONTH_NAMES if name != "May"), "Sept"])
+# A stop that is not a sentence end: an abbreviation ("U.S.", "Mr.", "Jan.")
 _ABBREVIATION = re.compile(
     r"(?:\b(?:[A-Za-z]\.){2,}|\b(?:Mr|Mrs|Ms|Dr|Prof|Sr|Jr|St|Gen|Gov|Sen|Rep|Lt|Col|"
-    r"No|vs|etc|Inc|Co|Corp|Ltd|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.|"
+    rf"No|vs|etc|Inc|Co|Corp|Ltd|{_MONTH_STOPS})\.|"
     r"\b[A-Z]\.)$"
 )
 _WORD = re.compile(r"\S+")
 
 
-def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[Span]:
+def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[Offsets]:
     """Sentence spans of text[start:end], trimmed of surrounding whitespace."""
     return list(iter_sentences(text, start, end))
 
 
-def iter_sentences(text: str, start: int = 0, end: int | None = None) -> Iterator[Span]:
+def iter_sentences(text: str, start: int = 0, end: int | None = None) -> Iterator[Offsets]:
     """`split_sentences` one span at a time: a big file never holds them all."""
     end = len(text) if end is None else end
     cursor = start
-    for match in _END.finditer(text, start, end):
+    for match in SENTENCE_END.finditer(text, start, end):
         if match.group().startswith("\n"):
             stop = match.start()
         else:
@@ -48,7 +54,7 @@ def iter_sentences(text: str, start: int = 0, end: int | None = None) -> Iterato
     yield from _trimmed(text, cursor, end)
 
 
-def _trimmed(text: str, start: int, end: int) -> Iterator[Span]:
+def _trimmed(text: str, start: int, end: int) -> Iterator[Offsets]:
     while start < end and text[start].isspace():
         start += 1
     while end > start and text[end - 1].isspace():
@@ -57,7 +63,7 @@ def _trimmed(text: str, start: int, end: int) -> Iterator[Span]:
         yield (start, end)
 
 
-def _cut_long(text: str, span: Span, budget: int, count: TokenCounter) -> Iterator[Span]:
+def _cut_long(text: str, span: Offsets, budget: int, count: TokenCounter) -> Iterator[Offsets]:
     """Cut one over-long sentence into word-aligned pieces that fit the budget.
 
     Words are read lazily: a file without a single sentence break is one
@@ -87,7 +93,7 @@ def chunk_spans(text: str, budget: int, count: TokenCounter, overlap: int = 1) -
     return list(iter_chunk_spans(text, budget, count, overlap))
 
 
-def _sized(text: str, budget: int, count: TokenCounter) -> Iterator[tuple[Span, int]]:
+def _sized(text: str, budget: int, count: TokenCounter) -> Iterator[tuple[Offsets, int]]:
     """Each sentence (over-long ones cut into pieces) with its token count."""
     for span in iter_sentences(text):
         size = count(text[span[0] : span[1]])
@@ -113,7 +119,7 @@ def iter_chunk_spans(
     # per chunk to confirm the estimate.
     extra = count("")
     ahead = _sized(text, budget, count)
-    window: deque[tuple[Span, int]] = deque()  # window[0] is the chunk's first sentence
+    window: deque[tuple[Offsets, int]] = deque()  # window[0] is the chunk's first sentence
 
     def have(index: int) -> bool:
         """Read sentences until window[index] exists; False if the text ends first."""

@@ -4,6 +4,12 @@ Dense search finds paraphrases; BM25 finds exact names and numbers the small
 embedding model blurs (for "When was the first Biden-Kishida face-to-face
 summit?" dense search alone misses the article, BM25 ranks it first). Both run
 through LlamaIndex retrievers; fusion is reciprocal rank fusion (RRF).
+
+`search` is the stage the assistant calls: the whole question's best `top_k`
+chunks, and each part's best `PART_CHUNKS` of a multi-part question, so that no
+part is crowded out, with the best cosine similarity any candidate reached
+(too low, and the model is not asked at all). Another retriever takes its place
+by having the same `search` and `refresh` (`Retriever`).
 """
 
 from __future__ import annotations
@@ -11,19 +17,38 @@ from __future__ import annotations
 import json
 import logging
 import math
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from llama_index.core import VectorStoreIndex
 from llama_index.core.base.embeddings.base import BaseEmbedding
-from llama_index.core.schema import NodeWithScore
+from llama_index.core.schema import BaseNode, NodeWithScore
 
-from assistant.answer import RetrievedChunk
+from assistant.answering.question import Question
 from assistant.atomic import replaced_on_success
+from assistant.ingest.store import ArticleStore, server_errors
+from assistant.schema import RetrievedChunk
 from assistant.settings import Settings
-from assistant.store import ArticleStore, server_errors
 
 log = logging.getLogger(__name__)
+PART_CHUNKS = 2  # a multi-part question's chunks: top_k for the whole, and this many per part
+
+
+@dataclass
+class Retrieved:
+    chunks: list[RetrievedChunk]  # what the evidence step reads, best first
+    similarity: float  # the best cosine similarity of any candidate (-1.0: none)
+
+
+class Retriever(Protocol):
+    def search(self, question: Question) -> Retrieved:
+        """The chunks to read for the question (and each of its parts)."""
+        ...
+
+    def refresh(self) -> None:
+        """Read the store again after it changed."""
+        ...
 
 
 def cosine_from_chroma(score: float | None) -> float | None:
@@ -76,7 +101,7 @@ class HybridRetriever:
                 log.warning("Rebuilding the BM25 index: %s", exc)
         nodes = self.store.all_nodes()
         retriever = BM25Retriever.from_defaults(
-            nodes=nodes,
+            nodes=list[BaseNode](nodes),
             similarity_top_k=min(k, len(nodes)),
             stemmer=Stemmer.Stemmer("english"),
             language="english",
@@ -86,6 +111,20 @@ class HybridRetriever:
         except OSError as exc:  # a read-only place: answer anyway, uncached
             log.warning("Cannot cache the BM25 index in %s: %s", cache, exc)
         return retriever
+
+    def search(self, question: Question) -> Retrieved:
+        """The whole question's best `top_k` chunks, then each part's best `PART_CHUNKS`
+        not already among them; fusion sees `candidates` twice over for each."""
+        depth = self.settings.candidates * 2
+        candidates = self.retrieve(question.text, top_k=depth)
+        chunks = candidates[: self.settings.top_k]
+        for part in question.parts:  # each part's best chunks too, so no part is crowded out
+            found = self.retrieve(part, top_k=depth)
+            candidates += found
+            ids = {c.id for c in chunks}
+            chunks += [c for c in found[:PART_CHUNKS] if c.id not in ids]
+        similarities = [c.similarity for c in candidates if c.similarity is not None]
+        return Retrieved(chunks, max(similarities, default=-1.0))
 
     def retrieve(self, question: str, top_k: int | None = None) -> list[RetrievedChunk]:
         mode = self.settings.retrieval

@@ -1,9 +1,10 @@
 """The data types of `assistant.dates` and the calendar arithmetic they share.
 
-Kept apart from the rules so that `dates_article` (the article's own date) and
-`dates_resolve` (relative expressions) can both use them without importing each
+Kept apart from the rules so that `dates.article` (the article's own date) and
+`dates.resolve` (relative expressions) can both use them without importing each
 other. Everything here is pure: no I/O, no clock (`date.today()` is never used:
-a news article's "today" is its publication date, not the reader's).
+a news article's "today" is its publication date, not the reader's). The month
+and weekday names are `assistant.lexicon`'s.
 """
 
 from __future__ import annotations
@@ -14,24 +15,15 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from assistant.lexicon import MONTH_NAMES, SENTENCE_END
+from assistant.lexicon import MONTH_RE as MONTH_RE  # re-exported: `answering.citations` reads it
+
 Precision = Literal["day", "week", "month", "year"]
 Basis = Literal["stated", "inferred", "unknown"]
 
-# English names, spelled out: calendar.month_name follows the process's locale.
-MONTH_NAMES = (
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
-)  # fmt: skip
-DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-MONTHS: dict[str, int] = {name.lower(): i for i, name in enumerate(MONTH_NAMES, start=1)}
-MONTH_ABBR: dict[str, int] = {**MONTHS, **{k[:3]: v for k, v in MONTHS.items()}, "sept": 9}
-WEEKDAYS: dict[str, int] = {name.lower(): i for i, name in enumerate(DAY_NAMES)}
-# Capitalised full names only in running text: "may" and "march" are also verbs.
-MONTH_RE = "|".join(MONTH_NAMES)
-WEEKDAY_RE = "|".join(DAY_NAMES)
-
 
 def month_name(month: int) -> str:
+    """The English name of month 1-12, whatever the process's locale."""
     return MONTH_NAMES[month - 1]
 
 
@@ -161,17 +153,19 @@ _PAST_VERB = re.compile(
     r"saw|left|(?!(?:united|hundred|indeed|speed|need|seed|feed|embed)\b)[a-z]{3,}ed)\b",
     re.I,
 )
-_SENTENCE_END = re.compile(r"[.!?][\"'”’)]*\s+(?=[\"'“‘(]*[A-Z<])|\n\s*\n")
-
-
 SENTENCE_WINDOW = 1000  # characters searched either side for the sentence's ends
 
 
 def sentence_bounds(text: str, start: int, end: int) -> tuple[int, int]:
+    """Offsets of the sentence around text[start:end], for reading its tense.
+
+    Sentence ends are chunking's (`lexicon.SENTENCE_END`), without its
+    abbreviation exceptions; neither end is sought beyond `SENTENCE_WINDOW`.
+    """
     begin = max(0, start - SENTENCE_WINDOW)
-    for match in _SENTENCE_END.finditer(text, begin, start):
+    for match in SENTENCE_END.finditer(text, begin, start):
         begin = match.end()
-    after = _SENTENCE_END.search(text, end, end + SENTENCE_WINDOW)
+    after = SENTENCE_END.search(text, end, end + SENTENCE_WINDOW)
     return begin, after.start() + 1 if after else min(len(text), end + SENTENCE_WINDOW)
 
 

@@ -5,13 +5,14 @@ it decodes files the same way Python's text mode does (UTF-8, universal
 newlines). Files that cannot be read as articles are reported, not fatal.
 `iter_corpus` reads one file at a time, so ingest holds one article's text
 however large the folder; a file over the size limit is skipped before it is
-read, since its text, and the time to embed it, grow with it.
+read, since its text, and the time to embed it, grow with it. The title is read
+here from the header; the date is `dates.article_date`'s, the one parser of an
+article's date, worked out only when asked for.
 """
 
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
@@ -19,9 +20,10 @@ from pathlib import Path
 
 import yaml
 
-from assistant.answer import DateNote
 from assistant.dates import ArticleDate, article_date, described, reading, resolve
+from assistant.dates.article import HEADER_LINES
 from assistant.errors import CorpusUnavailable
+from assistant.schema import DateNote
 
 ARTICLE_SUFFIXES = (".txt", ".md")
 MAX_FILE_MB = 50  # the default of the max_file_mb setting
@@ -34,12 +36,17 @@ class Article:
     text: str
     sha256: str
     title: str | None = None
-    date: str | None = None  # ISO 8601 (YYYY-MM-DD) when the article states it
 
     # Worked out only for the files ingest embeds, not for every file it reads.
     @cached_property
     def published(self) -> ArticleDate:
+        """Its date and how we know it (`dates.article_date`)."""
         return article_date(self.text, self.source)
+
+    @property
+    def date(self) -> str | None:
+        """Its date as ISO 8601 (YYYY-MM-DD) when its header states one, else None."""
+        return _stated_iso(self.published)
 
     @property
     def date_basis(self) -> str:
@@ -131,24 +138,30 @@ def read_article(path: Path, root: Path, max_mb: float = MAX_FILE_MB) -> Article
     text = decode(data)
     if not text.strip():
         raise UnreadableArticle("empty file")
-    title, date = extract_title_and_date(text, markdown=path.suffix.lower() == ".md")
     return Article(
         source=source,
         path=path.resolve(),
         text=text,
         sha256=hashlib.sha256(data).hexdigest(),
-        title=title,
-        date=date,
+        title=extract_title(text, markdown=path.suffix.lower() == ".md"),
     )
+
+
+def _stated_iso(published: ArticleDate) -> str | None:
+    """The stated day as "YYYY-MM-DD", else None: an inferred month is only the date's
+    basis (`Article.date_basis`), never shown as the article's date."""
+    if published.basis != "stated" or published.date is None:
+        return None
+    return published.date.isoformat()
 
 
 def date_notes(text: str, published: ArticleDate) -> tuple[DateNote, ...]:
     """Each relative date expression of the article and the date it means."""
     notes = []
     for r in resolve(text, published):
-        said = reading(r)
+        said, label = reading(r), r.label
         if said is not None:
-            iso = r.label if r.date is not None and not r.label.startswith("week") else None
+            iso = label if r.date is not None and label and not label.startswith("week") else None
             notes.append(
                 DateNote(
                     start=r.start, end=r.end, expression=r.text, reading=said, iso=iso, note=r.note
@@ -187,53 +200,7 @@ def load_corpus(folder: Path, max_mb: float = MAX_FILE_MB) -> tuple[list[Article
     return articles, skipped
 
 
-# --- title and date --------------------------------------------------------
-
-_MONTHS = {
-    m: i
-    for i, names in enumerate(
-        [
-            ("jan", "january"),
-            ("feb", "february"),
-            ("mar", "march"),
-            ("apr", "april"),
-            ("may",),
-            ("jun", "june"),
-            ("jul", "july"),
-            ("aug", "august"),
-            ("sep", "sept", "september"),
-            ("oct", "october"),
-            ("nov", "november"),
-            ("dec", "december"),
-        ],
-        start=1,
-    )
-    for m in names
-}
-_MONTH = (
-    r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
-    r"|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
-)
-_DATE_PATTERNS = [
-    (re.compile(rf"\b(\d{{1,2}}) {_MONTH},? (\d{{4}})", re.I), ("d", "m", "y")),
-    (re.compile(rf"\b{_MONTH} (\d{{1,2}}),? (\d{{4}})", re.I), ("m", "d", "y")),
-    (re.compile(r"\b(\d{4})[-./] ?(\d{1,2})[-./] ?(\d{1,2})\b"), ("y", "m", "d")),
-]
-HEADER_LINES = 8
-
-
-def parse_date(line: str) -> str | None:
-    for pattern, order in _DATE_PATTERNS:
-        match = pattern.search(line)
-        if not match:
-            continue
-        parts = dict(zip(order, match.groups(), strict=True))
-        month = parts["m"]
-        m = int(month) if month.isdigit() else _MONTHS.get(month.lower().rstrip("."))
-        d, y = int(parts["d"]), int(parts["y"])
-        if m and 1 <= m <= 12 and 1 <= d <= 31 and 1900 <= y <= 2100:
-            return f"{y:04d}-{m:02d}-{d:02d}"
-    return None
+# --- title --------------------------------------------------------------------
 
 
 def _looks_like_title(line: str, next_line: str) -> bool:
@@ -259,26 +226,29 @@ def _head_lines(text: str) -> list[str]:
         start = end + 1
 
 
-def extract_title_and_date(text: str, markdown: bool = False) -> tuple[str | None, str | None]:
-    """Title and publication date, where the article's header states them."""
-    title = date = None
-    if markdown and text.startswith("---\n"):
-        end = text.find("\n---", 4)
-        if end > 0:
-            try:
-                meta = yaml.safe_load(text[4:end]) or {}
-            except yaml.YAMLError:
-                meta = {}
-            if isinstance(meta, dict):
-                title = str(meta["title"]) if meta.get("title") else None
-                date = parse_date(str(meta.get("date", ""))) or None
+def _front_matter_title(text: str) -> str | None:
+    """The `title:` of a Markdown file's YAML front matter, if it has one."""
+    end = text.find("\n---", 4) if text.startswith("---\n") else -1
+    if end < 0:
+        return None
+    try:
+        meta = yaml.safe_load(text[4:end]) or {}
+    except yaml.YAMLError:
+        return None
+    return str(meta["title"]) if isinstance(meta, dict) and meta.get("title") else None
+
+
+def extract_title(text: str, markdown: bool = False) -> str | None:
+    """The article's title, where its header states one: a Markdown file's front
+    matter `title:` or `# heading`, else a standalone headline line."""
+    title = _front_matter_title(text) if markdown else None
     lines = _head_lines(text)
     header = [(i, line.strip()) for i, line in enumerate(lines) if line.strip()][:HEADER_LINES]
     for i, line in header:
-        if title is None and markdown and line.startswith("# "):
+        if title is not None:
+            break
+        if markdown and line.startswith("# "):
             title = line[2:].strip()
-        elif title is None and _looks_like_title(line, lines[i + 1] if i + 1 < len(lines) else ""):
+        elif _looks_like_title(line, lines[i + 1] if i + 1 < len(lines) else ""):
             title = line
-        if date is None:
-            date = parse_date(line)
-    return title, date
+    return title

@@ -19,15 +19,16 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from assistant.answer import Citation, DateNote, Evidence, dates_said
-from assistant.chunking import split_sentences
-from assistant.corpus import ReadText
+from assistant.answering.decision import answer_type_found
+from assistant.answering.evidence import content_words, with_dates, word_overlap
+from assistant.answering.question import Question
+from assistant.answering.selection import Selection
+from assistant.answering.terms import DAY_LIKE, fold, key_terms, missing_terms
 from assistant.dates import iso_formats
-from assistant.dates_model import MONTH_RE
-from assistant.decision import answer_type_found, asks_article_date, asks_date, asks_day
-from assistant.evidence import content_words, with_dates, word_overlap
-from assistant.parts import question_parts
-from assistant.terms import DAY_LIKE, fold, key_terms, missing_terms
+from assistant.ingest.chunking import split_sentences
+from assistant.ingest.corpus import ReadText
+from assistant.lexicon import MONTH_RE
+from assistant.schema import Citation, DateNote, Evidence, dates_said
 
 MARKER = re.compile(r"\s*\[(?:excerpts?\s*|sentences?\s*)?(\d+(?:\s*(?:,|and|-)\s*\d+)*)\]", re.I)
 _ABSTAIN = re.compile(
@@ -106,7 +107,7 @@ def part_terms(part: str, parts: Sequence[str]) -> list[str]:
 
 def backed_by(
     claim: str,
-    question: str,
+    question: Question,
     chosen: Sequence[Evidence],
     shown: Sequence[Evidence],
     parts: Sequence[str] = (),
@@ -124,7 +125,7 @@ def backed_by(
     granted: "At the Quad summit the following day" answers "what followed the Tokyo
     summit?" without naming Tokyo.)"""
     part = answered_part(claim, parts)
-    asked = part or question
+    asked = part or question.text
     needed = part_terms(part, parts) if part and part != parts[0] else []
 
     def carried(*evidence: Evidence) -> bool:
@@ -144,11 +145,11 @@ def backed_by(
     return []
 
 
-def support_text(evidence: Evidence, question: str) -> str:
+def support_text(evidence: Evidence, question: Question) -> str:
     """The sentence with the dates its expressions resolve to, and, for a question about
     an article's date, that date as a reader writes it."""
     text = with_dates(evidence)
-    if asks_article_date(question):
+    if question.asks_article_date:
         text = " ".join([text, *iso_formats(evidence.date)])
     return text
 
@@ -168,7 +169,7 @@ class Citer:
 
     def __init__(
         self,
-        question: str,
+        question: Question,
         chosen: Sequence[Evidence],
         shown: Sequence[Evidence],
         part_picks: Sequence[Evidence] = (),
@@ -181,9 +182,9 @@ class Citer:
         self.used: list[Evidence] = []
         self.parts: list[str] = []
         self.dropped: list[str] = []
-        self.when = asks_date(question)
+        self.when = question.asks_date
         self.dating = may_date(question, chosen) if self.when else []  # only "when" needs it
-        self.asked_parts = question_parts(question)
+        self.asked_parts = question.parts
 
     def add(self, claim: str) -> str | None:
         # the date of a "when" answer comes from the chosen sentence that dates the event
@@ -253,7 +254,7 @@ class CheckedStream:
 
     def __init__(
         self,
-        question: str,
+        question: Question,
         chosen: Sequence[Evidence],
         shown: Sequence[Evidence],
         part_picks: Sequence[Evidence] = (),
@@ -290,7 +291,7 @@ class CheckedStream:
 
 
 def cite(
-    phrased: str, question: str, chosen: Sequence[Evidence], shown: Sequence[Evidence]
+    phrased: str, question: Question, chosen: Sequence[Evidence], shown: Sequence[Evidence]
 ) -> CheckedAnswer:
     """Attach a supporting quote to each claim; fall back to quoting the evidence.
 
@@ -300,24 +301,24 @@ def cite(
     return checking.end()[1]
 
 
-def dates_added(question: str, text: str, used: Sequence[Evidence]) -> str:
+def dates_added(question: Question, text: str, used: Sequence[Evidence]) -> str:
     """For a "when" question whose answer gives no calendar date its quotes resolve
     ("on Thursday"): ' (“on Thursday” is May 18, 2023.)', or what the article leaves
     open ("24th, the article gives no month"). Empty otherwise."""
-    if not asks_date(question) or dated_in(question, text, used):
+    if not question.asks_date or dated_in(question, text, used):
         return ""
     notes = [n for e in used for n in day_notes(question, e)]
     return f" ({dates_said(notes)}.)" if notes else ""
 
 
 def dating_sentence(
-    question: str, text: str, used: Sequence[Evidence], chosen: Sequence[Evidence]
+    question: Question, text: str, used: Sequence[Evidence], chosen: Sequence[Evidence]
 ) -> Evidence | None:
     """When a "when" answer's quotes date nothing, the chosen sentence that does (the
     model may phrase from the sentence naming the event and leave the dating one out):
     the one nearest a cited sentence of its article, as a quote's date is in the
     sentence that introduces it, else the one sharing most words with the question."""
-    if not asks_date(question) or dated_in(question, text, used):
+    if not question.asks_date or dated_in(question, text, used):
         return None
     taken = {e.key for e in used}
     fresh = [e for e in chosen if e.key not in taken and day_notes(question, e)]
@@ -325,28 +326,29 @@ def dating_sentence(
     def distance(e: Evidence) -> float:
         return min((abs(e.start - u.start) for u in used if u.source == e.source), default=1e9)
 
-    ranked = sorted(fresh, key=lambda e: (distance(e), -word_overlap(question, e.text)))
+    ranked = sorted(fresh, key=lambda e: (distance(e), -word_overlap(question.text, e.text)))
     return ranked[0] if ranked else None
 
 
-def may_date(question: str, chosen: Sequence[Evidence]) -> list[Evidence]:
+def may_date(question: Question, chosen: Sequence[Evidence]) -> list[Evidence]:
     """The chosen sentences a when-answer's date may come from: of those with days of
     their own, the ones sharing most words with the question (not the CNN interview's
     "on the 7th" for a remark to VOA); with them, the chosen ones without a day."""
     days = [e for e in chosen if day_notes(question, e)]
-    best = max((word_overlap(question, e.text) for e in days), default=0.0)
-    return [e for e in chosen if e not in days or word_overlap(question, e.text) == best]
+    best = max((word_overlap(question.text, e.text) for e in days), default=0.0)
+    return [e for e in chosen if e not in days or word_overlap(question.text, e.text) == best]
 
 
-def dated_in(question: str, text: str, used: Sequence[Evidence]) -> bool:
-    """Does the answer already give a date its quotes resolve to?"""
-    weekday = "day of the week" in question.lower()  # then "May 18, 2023" is not enough
+def dated_in(question: Question, text: str, used: Sequence[Evidence]) -> bool:
+    """Does the answer already give a date its quotes resolve to? (For "what day of the
+    week", "May 18, 2023" is not enough.)"""
+    weekday = question.asks_weekday
     return any((n.reading if weekday else n.calendar) in text for e in used for n in e.dates)
 
 
-def day_notes(question: str, evidence: Evidence) -> list[DateNote]:
+def day_notes(question: Question, evidence: Evidence) -> list[DateNote]:
     """The sentence's resolved dates that answer the question: days, for "what day"."""
-    if not asks_day(question):
+    if not question.asks_day:
         return list(evidence.dates)
     return [n for n in evidence.dates if DAY_LIKE.search(n.reading)]
 
@@ -373,6 +375,14 @@ def with_markers(claim: str, numbers: list[int]) -> str:
     end = _CLOSING.search(claim)
     at = end.start() if end else len(claim)
     return f"{claim[:at]} {marks}{claim[at:]}"
+
+
+class Verifier:
+    """The verify stage: a `CheckedStream` for each answer, which checks the phrased
+    reply against the chosen quotes as it is written."""
+
+    def start(self, question: Question, selection: Selection) -> CheckedStream:
+        return CheckedStream(question, selection.chosen, selection.shown, selection.part_picks)
 
 
 def invalid_quotes(citations: list[Citation], read_text: ReadText) -> list[Citation]:

@@ -5,22 +5,28 @@ day", and two of the five seed articles print no date at all, yet a reader who
 asks "when" wants a calendar date. This module gives every article a date and
 says where it came from (`article_date`), turns each relative expression into a
 calendar date, or into what the text honestly supports ("the 23rd; the article
-gives no month"), keeping its exact span (`resolve`), writes the dates into the
-text for the LLM without changing anything else (`annotate`, undone by
-`unannotate`), and lists the forms a reader writes a date in (`formats`).
+gives no month"), keeping its exact span (`resolve`), says each date the way a
+reader writes it (`reading`: "Thursday, May 18, 2023"; `formats`), and puts
+pieces into a text at offsets without moving anything else (`inserted`).
+
+What the LLM reads is `reading`: `answering.evidence.with_dates` inserts it after
+each expression of a quoted sentence ("on Thursday [Thursday, May 18, 2023]").
+`annotate` writes the shorter ISO `Resolved.label` instead ("on Thursday
+[2023-05-18]", undone by `unannotate`); nothing in the answer path uses it.
 
 Pure functions of the text: no I/O, no network, no clock. The rules are in
-`dates_article` (the article's date) and `dates_resolve` (relative expressions,
-one named rule each); the types in `dates_model`.
+`dates.article` (the article's date) and `dates.resolve` (relative expressions,
+one named rule each); the types and the tense window in `dates.model`; the month
+and weekday names in `assistant.lexicon`.
 """
 
 from __future__ import annotations
 
 import datetime
 
-from assistant.dates_article import article_date
-from assistant.dates_model import ArticleDate, Basis, Precision, Resolved, Span, month_name
-from assistant.dates_resolve import RULES, resolve
+from assistant.dates.article import article_date
+from assistant.dates.model import ArticleDate, Basis, Precision, Resolved, Span, month_name
+from assistant.dates.resolve import RULES, resolve
 
 
 def _insertions(resolved: list[Resolved]) -> list[tuple[int, str]]:

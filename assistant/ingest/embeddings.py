@@ -12,11 +12,12 @@ import hashlib
 import json
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from llama_index.core.base.embeddings.base import BaseEmbedding
 
-from assistant.chunking import TokenCounter
 from assistant.errors import ModelFileError
+from assistant.ingest.chunking import TokenCounter
 from assistant.settings import Settings
 
 CHUNKER_VERSION = 1
@@ -52,13 +53,13 @@ def build_embedder(settings: Settings) -> BaseEmbedding:
             timeout=settings.llm_timeout,
             max_retries=settings.llm_max_retries,
         )
-    from assistant.onnx_embedding import OnnxEmbedding
+    from assistant.ingest.onnx_embedding import OnnxEmbedding
 
     return OnnxEmbedding(Path(model), settings.model_cache_dir)
 
 
 @lru_cache(maxsize=4)
-def _hf_tokenizer(model_dir: str):  # noqa: ANN202 - tokenizers.Tokenizer
+def _hf_tokenizer(model_dir: str) -> Any:  # a tokenizers.Tokenizer
     from tokenizers import Tokenizer
 
     tokenizer = Tokenizer.from_file(str(Path(model_dir) / "tokenizer.json"))

@@ -17,12 +17,13 @@ from __future__ import annotations
 import ipaddress
 import logging
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
-from assistant.answer import Answer, Evidence
 from assistant.core import Assistant, Found
 from assistant.errors import AssistantError, MissingExtra
-from assistant.ui_render import (
+from assistant.schema import Answer, Evidence
+from assistant.ui.render import (
     Message,
     answer_html,
     error_html,
@@ -166,6 +167,23 @@ def build_app(assistant: Assistant, examples: list[str] | None = None) -> gr.Blo
             "check. Ask a follow-up and it is read in the context of the conversation."
         )
         gr.Markdown(handlers.status(), elem_id="na-status")
+        page = _Page.lay_out(EXAMPLES if examples is None else examples)
+        page.wire(handlers)
+    return demo
+
+
+@dataclass
+class _Page:
+    """The page's components, laid out inside a `gr.Blocks`, and its events."""
+
+    chatbot: Any  # gr.Chatbot
+    box: Any  # gr.Textbox
+    send: Any  # gr.Button
+    clear: Any  # gr.Button
+    examples: Any  # gr.Examples
+
+    @classmethod
+    def lay_out(cls, examples: list[str]) -> _Page:
         chatbot = gr.Chatbot(
             show_label=False,
             height="68vh",
@@ -189,16 +207,19 @@ def build_app(assistant: Assistant, examples: list[str] | None = None) -> gr.Blo
             )
             send = gr.Button("Ask", variant="primary", scale=1, min_width=80, elem_id="na-ask")
             clear = gr.Button("Clear", scale=1, min_width=80, elem_id="na-clear")
-        shown_examples = gr.Examples(
-            examples=[[q] for q in (EXAMPLES if examples is None else examples)],
+        shown = gr.Examples(
+            examples=[[q] for q in examples],
             inputs=[box],
             label="Example questions (click to ask)",
             cache_examples=False,
         )
-        history = gr.State([])
-        pending = gr.State(None)
-        busy = gr.State(False)
+        return cls(chatbot, box, send, clear, shown)
 
+    def wire(self, handlers: ChatHandlers) -> None:
+        """Asking (typed, or an example clicked) shows the question at once and then
+        answers it in the queue; Clear (or the chat's bin icon) cancels both."""
+        history, pending, busy = gr.State([]), gr.State(None), gr.State(False)
+        chatbot, box = self.chatbot, self.box
         ask = {
             "fn": handlers.submit,
             "inputs": [box, chatbot, busy],
@@ -215,10 +236,10 @@ def build_app(assistant: Assistant, examples: list[str] | None = None) -> gr.Blo
             "show_progress": "minimal",
             "api_visibility": "undocumented",
         }
-        typed = gr.on([box.submit, send.click], **ask).success(**answer)
-        picked = shown_examples.load_input_event.success(**ask).success(**answer)
-        gr.on(  # the Clear button, and the chat's own bin icon
-            [clear.click, chatbot.clear],
+        typed = gr.on([box.submit, self.send.click], **ask).success(**answer)
+        picked = self.examples.load_input_event.success(**ask).success(**answer)
+        gr.on(
+            [self.clear.click, chatbot.clear],
             handlers.clear,
             outputs=[chatbot, history, pending, busy],
             cancels=[typed, picked],
@@ -226,7 +247,6 @@ def build_app(assistant: Assistant, examples: list[str] | None = None) -> gr.Blo
             show_progress="hidden",
             api_visibility="undocumented",
         )
-    return demo
 
 
 def is_loopback(host: str) -> bool:

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from assistant.errors import LLMUnavailable
 
 if TYPE_CHECKING:
-    from assistant.llm import Message
+    from assistant.schema import Message
 
 KEEP = 4  # saved heads (one per prompt: select, condense, ...); a few MB each
 

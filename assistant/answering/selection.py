@@ -8,7 +8,8 @@ keeps the outcome stable across CPUs: a decision only flips when two labels
 are nearly tied, and the margin says when that is.
 
 `Selector` is the slot for another way of choosing (a cross-encoder, say):
-anything with the same `select` method can replace `LLMSelector`.
+anything with the same `select` method can replace `LLMSelector`, as
+`RankSelector` (the best-ranked sentence, no model) does in the tests.
 """
 
 from __future__ import annotations
@@ -18,10 +19,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from assistant.answer import Evidence, Usage
-from assistant.evidence import numbered
-from assistant.llm import ChatModel, Message, Scores
-from assistant.prompts import Prompt
+from assistant.answering.evidence import numbered
+from assistant.answering.question import Question
+from assistant.llm import ChatModel, Scores
+from assistant.llm.prompts import Prompt
+from assistant.schema import Evidence, Message, Usage
 
 NONE_LABEL = "0"
 MAX_CHOSEN = 3
@@ -34,11 +36,10 @@ PART_MIN = 0.3
 
 @dataclass
 class Selection:
-    shown: list[Evidence]  # every sentence the model saw, `chosen` set to its probability
+    shown: list[Evidence]  # every sentence the model saw, with its `probability`
     chosen: list[Evidence]  # the ones picked, best first
     none: float  # probability of "no sentence answers"
-    how: str  # logits | logprobs | text
-    messages: list[Message] = field(default_factory=list)  # the conversation that chose
+    how: str  # logits | logprobs | text | rank
     part_picks: list[Evidence] = field(default_factory=list)  # picked for a later part
 
     @property
@@ -48,13 +49,21 @@ class Selection:
 
 
 class Selector(Protocol):
-    def select(
-        self, question: str, sentences: list[Evidence], usage: Usage, parts: Sequence[str] = ()
-    ) -> Selection:
+    def select(self, question: Question, sentences: list[Evidence], usage: Usage) -> Selection:
         """Choose the sentences that answer `question`, and one for each later part of
-        a multi-part question (`parts`: its sub-questions, `parts.py`; the pick for the
-        whole mostly answers the first), recorded in `part_picks`."""
+        a multi-part question (`question.parts`; the pick for the whole mostly answers
+        the first), recorded in `part_picks`."""
         ...
+
+
+class RankSelector:
+    """No model: the best-ranked sentence (the list comes ranked by closeness to the
+    question), certain of itself. A baseline, and proof that the slot works."""
+
+    def select(self, question: Question, sentences: list[Evidence], usage: Usage) -> Selection:
+        labels = [str(i) for i in range(1, len(sentences) + 1)]
+        scores = Scores({label: float(label == "1") for label in labels}, "rank")
+        return choose(sentences, scores, 0.0)
 
 
 class LLMSelector:
@@ -71,18 +80,15 @@ class LLMSelector:
         self.prompt = prompt
         self.part_prompt = part_prompt
 
-    def select(
-        self, question: str, sentences: list[Evidence], usage: Usage, parts: Sequence[str] = ()
-    ) -> Selection:
+    def select(self, question: Question, sentences: list[Evidence], usage: Usage) -> Selection:
         numbers = [str(i) for i in range(1, len(sentences) + 1)]
-        messages = self.prompt.messages(sentences=numbered(sentences), question=question)
+        messages = selection_messages(self.prompt, question, sentences)
         first = self._read(messages, numbers, usage)
         pick = self._pick(messages, numbers, usage, self.prompt.prefill, first)
         selection = choose(sentences, pick, first.probs.get(NONE_LABEL, 0.0))
-        selection.messages = messages
         if selection.chosen and self.part_prompt is not None:
             top = str(selection.numbers[0])
-            for part in parts[1:]:  # the pick for the whole mostly answers the first part
+            for part in question.parts[1:]:  # the pick for the whole mostly answers the first part
                 asked = self.part_prompt.follow_up(messages, number=top, question=part)
                 scores = self._pick(asked, numbers, usage, self.part_prompt.prefill)
                 add_part(selection, scores)
@@ -116,20 +122,29 @@ class LLMSelector:
         return scores
 
 
+def selection_messages(
+    prompt: Prompt, question: Question, sentences: Sequence[Evidence]
+) -> list[Message]:
+    """The conversation that asks which sentence answers: the phrasing turn follows it
+    (as a follow-up, so llama.cpp reuses what it read for the selection)."""
+    return prompt.messages(sentences=numbered(sentences), question=question.text)
+
+
 def choose(sentences: list[Evidence], scores: Scores, none: float) -> Selection:
     """The top sentence, plus any close enough to it (multi-part answers), at most three."""
     shown = [
-        s.model_copy(update={"chosen": round(scores.probs.get(str(i), 0.0), 4)})
+        s.model_copy(update={"probability": round(scores.probs.get(str(i), 0.0), 4)})
         for i, s in enumerate(sentences, start=1)
     ]
-    ranked = sorted(shown, key=lambda s: -s.chosen)
+    ranked = sorted(shown, key=lambda s: -s.probability)
     chosen: list[Evidence] = []
-    if ranked and ranked[0].chosen > 0:
-        top = ranked[0].chosen
+    if ranked and ranked[0].probability > 0:
+        top = ranked[0].probability
         chosen = [
             s
             for s in ranked[:MAX_CHOSEN]
-            if s is ranked[0] or (s.chosen >= SECOND_RATIO * top and s.chosen >= SECOND_MIN)
+            if s is ranked[0]
+            or (s.probability >= SECOND_RATIO * top and s.probability >= SECOND_MIN)
         ]
     return Selection(shown, chosen, none, scores.how)
 

@@ -1,16 +1,35 @@
-"""What `ask()` returns: the answer, its checked citations and how it was made.
+"""The types the parts pass each other, and what `ask()` returns.
 
-Plain pydantic models, so an answer prints as JSON (`assistant ask --json`) and
+Why one module: the ingest side, the answer stages, the LLM backends and the UI
+all speak of chunks, evidence, citations and chat messages; defined here once,
+none of them has to import another's code for a type. The answer types are
+plain pydantic models, so an answer prints as JSON (`assistant ask --json`) and
 reads back unchanged.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from pydantic import BaseModel, Field
 
-from assistant.dates_model import DAY_NAMES
+from assistant.lexicon import DAY_NAMES
 
 ABSTAIN_TEXT = "The articles don't say."
+
+Message = dict[str, str]  # a chat turn: {"role": "user" | "assistant" | "system", "content": ...}
+
+TYPED_LEAST = 0.04  # a sentence the model gave this much can join for the answer type
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """The decision rule's thresholds (settings, fitted on the eval's dev split)."""
+
+    select: float  # lowest probability of the picked sentence that answers
+    none: float  # highest probability of "no sentence answers" that still answers
+    coverage: float  # lowest share of the question's names and numbers in the evidence
+    typed: float = TYPED_LEAST  # lowest probability of a sentence that joins for the answer type
 
 
 class DateNote(BaseModel):
@@ -88,7 +107,9 @@ class Evidence(BaseModel):
     dates: list[DateNote] = Field(default=[], description="Relative dates inside `text`, resolved.")
     chunk_rank: int = Field(1, description="Rank of the retrieved chunk it came from.")
     relevance: float = Field(0.0, description="Closeness to the question (cosine + overlap).")
-    chosen: float = Field(0.0, description="The model's probability that it answers.")
+    probability: float = Field(
+        0.0, description="The selector's probability that this sentence answers the question."
+    )
 
     @property
     def key(self) -> tuple[str, int]:

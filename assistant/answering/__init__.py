@@ -1,0 +1,1 @@
+"""The answer stages: retrieve, gather evidence, select, decide, phrase, cite."""

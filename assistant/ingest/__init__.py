@@ -1,0 +1,1 @@
+"""Ingest: a folder of articles read, chunked, dated and embedded into the store."""

@@ -1,0 +1,89 @@
+"""LLM backends: what every backend does (`ChatModel`), and the one the settings ask for.
+
+- `local.LocalChat` runs a GGUF in process with llama-cpp-python (the offline default).
+- `openai_chat.OpenAIChat` talks to OpenAI or any OpenAI-compatible server (vLLM,
+  llama.cpp's server, Ollama) with the `openai` client: timeouts, retries on
+  429/5xx, and a clear error naming the URL when the server is down.
+
+Both give a streamed reply and the labels' probabilities from the next-token
+scores (`Scores`), which the evidence selector reads instead of sampled text.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Protocol
+
+from assistant.schema import Message, Usage
+from assistant.settings import Settings
+
+
+class ChatModel(Protocol):
+    backend: str
+    model: str
+
+    def stream(self, messages: list[Message], max_tokens: int, usage: Usage) -> Iterator[str]:
+        """Yield the reply in pieces; add to `usage` when the reply is complete."""
+        ...
+
+    def label_scores(
+        self, messages: list[Message], labels: list[str], usage: Usage, prefill: str = ""
+    ) -> Scores | None:
+        """How likely the reply starts with each label (probabilities over the labels).
+
+        `prefill` is text put at the start of the reply before the label (only a
+        backend that renders its own prompt can do it: others return None for it).
+        """
+        ...
+
+
+@dataclass
+class Scores:
+    """Probabilities of the labels, read from the model's first reply token.
+
+    `how` says where they came from: `logits` (llama.cpp), `logprobs` (an
+    OpenAI-compatible server's top_logprobs) or `text` (a server that returns
+    no log-probabilities: the label its greedy reply starts with gets 1.0).
+    """
+
+    probs: dict[str, float]
+    how: str
+
+    @classmethod
+    def from_logprobs(cls, logprobs: dict[str, float], labels: list[str], how: str) -> Scores:
+        """Normalize log-probabilities over the labels (a label never seen gets 0)."""
+        finite = {k: v for k, v in logprobs.items() if k in labels and math.isfinite(v)}
+        if not finite:
+            return cls({label: 0.0 for label in labels}, how)
+        top = max(finite.values())
+        weights = {k: math.exp(v - top) for k, v in finite.items()}
+        total = sum(weights.values())
+        return cls({label: weights.get(label, 0.0) / total for label in labels}, how)
+
+    @classmethod
+    def from_text(cls, text: str, labels: list[str]) -> Scores:
+        """The documented fallback: the first label the reply names gets everything."""
+        word = re.match(r"\W*(\w+)", text)
+        first = word.group(1).lower() if word else ""
+        return cls({label: float(label.lower() == first) for label in labels}, "text")
+
+
+def label_key(token: str) -> str:
+    """A reply token as a label: "▁Yes", " yes" and "yes" are all "yes"."""
+    return token.replace("\u2581", " ").strip().lower()
+
+
+def build_chat_model(settings: Settings) -> ChatModel:
+    """The backend the settings ask for (`auto`: openai when configured, else local)."""
+    if settings.resolved_llm_backend == "openai":
+        from assistant.llm.openai_chat import OpenAIChat
+
+        return OpenAIChat(settings)
+    from assistant.llm.local import LocalChat
+    from assistant.llm.model_files import default_gguf
+
+    path = settings.local_model or default_gguf(settings.model_cache_dir)
+    return LocalChat(path, settings)
