@@ -155,6 +155,13 @@ def test_a_will_in_the_sentence_before_does_not_reach_the_weekday() -> None:
     assert on(text.replace("…", "."), FRIDAY) == D(2023, 1, 5)
 
 
+def test_a_sentence_that_opens_with_the_weekday_is_not_the_one_before() -> None:
+    """The stop right before the expression ends the earlier sentence and its "will"."""
+    text = "Biden will travel to Asia. On Thursday, he spoke to reporters."
+    assert on(text, FRIDAY) == D(2023, 1, 5)
+    assert on("Biden will travel to Asia. On Thursday, he will speak.", FRIDAY) == D(2023, 1, 12)
+
+
 def test_last_and_next_weekday_are_strict() -> None:
     assert on("they met last Friday", FRIDAY) == D(2022, 12, 30)
     assert on("they meet next Friday", FRIDAY) == D(2023, 1, 13)

@@ -163,8 +163,11 @@ def sentence_bounds(text: str, start: int, end: int) -> tuple[int, int]:
     abbreviation exceptions; neither end is sought beyond `SENTENCE_WINDOW`.
     """
     begin = max(0, start - SENTENCE_WINDOW)
-    for match in SENTENCE_END.finditer(text, begin, start):
-        begin = match.end()
+    # one character past the expression: a stop's lookahead needs the letter after it
+    # ("Asia. On Thursday": the stop before "On" ends the sentence before it)
+    for match in SENTENCE_END.finditer(text, begin, min(len(text), start + 1)):
+        if match.end() <= start:
+            begin = match.end()
     after = SENTENCE_END.search(text, end, end + SENTENCE_WINDOW)
     return begin, after.start() + 1 if after else min(len(text), end + SENTENCE_WINDOW)
 
