@@ -22,6 +22,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from assistant.errors import AssistantError
+from assistant.schema import Answer
 from assistant.settings import PROJECT_ROOT, Settings, describe_errors, installed
 
 # flags that people who know Gradio, Jupyter or Datasette type for `assistant ui`
@@ -112,21 +113,86 @@ def cmd_ask(args: argparse.Namespace) -> int:
             print(f'    "{" ".join(c.quote.split())}"')
             if c.dates:
                 print(f"    dates: {dates_said(c.dates)}")
+    print(f"\nFolder: {assistant.settings.folder}\nAnswered by: {answered_by(answer)}")
     return 0
+
+
+def answered_by(answer: Answer) -> str:
+    """Which model made the answer, and whether anything left this machine."""
+    if answer.backend == "openai":
+        return (
+            f"{answer.model} at {answer.server} (an OpenAI-compatible server: the question "
+            "and the selected article sentences were sent there)"
+        )
+    if answer.model:
+        return f"the local model {answer.model} (on this machine; nothing was sent anywhere)"
+    return "no model was needed (nothing in the articles came close to the question)"
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
     # ingest needs the store and the embedder only: no retriever, no LLM
     from assistant.ingest.embeddings import build_embedder, fingerprint, token_counter
-    from assistant.ingest.store import ArticleStore
+    from assistant.ingest.store import ArticleStore, with_folder
     from assistant.ingest.sync import ingest
 
     settings = settings_from(args)
+    if args.list:
+        return list_stores(settings)
+    settings = with_folder(settings)
     store = ArticleStore(settings, fingerprint(settings))
     embedder = build_embedder(settings)
     report = ingest(settings, store, embedder, token_counter(settings), sys.stderr.isatty())
+    store.mark_current()
     print(report.summary())
-    print(f"{store.count()} chunks in {store.where}.")
+    print(f"{store.count()} chunks from {settings.folder} in {store.where}.")
+    print("`assistant ask` and `assistant ui` now answer from this folder.")
+    return 0
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    """`assistant show SOURCE`: the text a citation's offsets index into, or a slice of it."""
+    from assistant.errors import ArticleUnavailable
+    from assistant.ingest.corpus import text_reader
+    from assistant.ingest.store import texts_dir, with_folder
+
+    settings = with_folder(settings_from(args))
+    read = text_reader(settings.folder, settings.max_file_mb, texts_dir(settings))
+    text = read(args.source)
+    if text is None:
+        raise ArticleUnavailable(
+            f"No readable article {args.source!r} in {settings.folder} (names are as in an "
+            "answer's sources, relative to the folder; `assistant ingest --list` shows folders)."
+        )
+    start = 0 if args.start is None else args.start
+    end = len(text) if args.end is None else args.end
+    if not 0 <= start <= end <= len(text):
+        raise ArticleUnavailable(
+            f"--start {start} --end {end} is not a slice of {args.source}, which has "
+            f"{len(text)} characters."
+        )
+    sys.stdout.write(text[start:end] + ("" if text[start:end].endswith("\n") else "\n"))
+    return 0
+
+
+def list_stores(settings: Settings) -> int:
+    """`assistant ingest --list`: every folder's store, the one answering first."""
+    import datetime
+
+    from assistant.ingest.store import describe, list_stores
+
+    stores = list_stores(settings)
+    if not stores:
+        print(f"No stores yet in {describe(settings)}: run `assistant ingest --source DIR`.")
+        return 0
+    print(f"Stores in {describe(settings)} (the first answers when no folder is named):")
+    for n, store in enumerate(stores):
+        when = (
+            datetime.datetime.fromtimestamp(store.ingested_at).strftime("%Y-%m-%d %H:%M")
+            if store.ingested_at
+            else "never ingested by `assistant ingest`"
+        )
+        mark = "*" if n == 0 and store.ingested_at else " "
+        print(f"{mark} {store.folder}: {store.chunks} chunks, {when} ({store.name})")
     return 0
 
 
@@ -206,9 +272,22 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--json", action="store_true", help="print the whole Answer as JSON")
     ask.set_defaults(run=cmd_ask)
 
-    ingest = commands.add_parser("ingest", help="build or update the vector store")
+    ingest = commands.add_parser(
+        "ingest", help="build or update a folder's store; it then answers by default"
+    )
     ingest.add_argument("--source", dest="source_dir", type=Path, help="folder of articles")
+    ingest.add_argument(
+        "--list", action="store_true", help="list the stores and their folders, then exit"
+    )
     ingest.set_defaults(run=cmd_ingest)
+
+    show = commands.add_parser(
+        "show", help="print an article's text as citations index it (or --start/--end of it)"
+    )
+    show.add_argument("source", help="the file, as an answer's sources name it")
+    show.add_argument("--start", type=int, help="first character of the slice")
+    show.add_argument("--end", type=int, help="character after the slice")
+    show.set_defaults(run=cmd_show)
 
     ui = commands.add_parser(
         "ui", help="start the web chat UI (http://127.0.0.1:7860; --host/--port to change)"
@@ -222,7 +301,7 @@ def build_parser() -> argparse.ArgumentParser:
         setup=add_eval_options,
     )
 
-    for sub in (ask, ingest):
+    for sub in (ask, ingest, show):
         add_settings_flags(sub)
     return parser
 

@@ -24,10 +24,10 @@ from assistant.answering.question import Question
 from assistant.answering.retrieval import HybridRetriever, Retrieved, Retriever
 from assistant.answering.rewrite import Rewriter
 from assistant.answering.selection import LLMSelector, Selection, Selector
-from assistant.errors import BadQuestion, StoreUnavailable
+from assistant.errors import ArticleUnavailable, BadQuestion, StoreUnavailable
 from assistant.ingest.corpus import text_reader
 from assistant.ingest.embeddings import build_embedder, fingerprint, token_counter
-from assistant.ingest.store import ArticleStore
+from assistant.ingest.store import ArticleStore, texts_dir, with_folder
 from assistant.ingest.sync import IngestReport, ingest
 from assistant.llm import ChatModel, build_chat_model
 from assistant.llm.prompts import load_prompt
@@ -77,7 +77,7 @@ class Assistant:
         rewriter: Rewriter | None = None,
         progress: bool = False,
     ) -> None:
-        self.settings = s = settings or load_settings()
+        self.settings = s = with_folder(settings or load_settings())
         self.embedder = build_embedder(s)
         self.count_tokens = token_counter(s)
         self.store = ArticleStore(s, fingerprint(s))
@@ -89,7 +89,7 @@ class Assistant:
         self.prompt_label = "+".join(p.label for p in prompts)
         self._chat = chat_model
         self._chat_lock = threading.Lock()
-        self.read_text = text_reader(s.source_dir, s.max_file_mb)
+        self.read_text = text_reader(s.folder, s.max_file_mb, texts_dir(s))
         self.last_ingest: IngestReport | None = None
         if self.store.count() == 0 or self.store.stale:
             if not s.auto_ingest:
@@ -134,6 +134,18 @@ class Assistant:
             limit = self.settings.max_question_chars
             self._rewriter = Rewriter(self.chat, self.condense_prompt, limit)
         return self._rewriter
+
+    def article_text(self, source: str) -> str:
+        """The text a citation's offsets index into: `article_text(c.source)[c.start:c.end]
+        == c.quote`. The file itself for .txt and .md; for a saved page or a PDF, the
+        text extracted at ingest."""
+        text = self.read_text(source)
+        if text is None:
+            raise ArticleUnavailable(
+                f"No readable article {source!r} in {self.settings.folder} (names are as in "
+                "an answer's sources, relative to the folder)."
+            )
+        return text
 
     def ingest(self, progress: bool = True) -> IngestReport:
         report = ingest(self.settings, self.store, self.embedder, self.count_tokens, progress)
@@ -217,7 +229,8 @@ class Assistant:
             chunks=found.chunks, evidence=selection.shown if selection else [],
             decision=decision,
             backend=chat.backend if chat else self.settings.resolved_llm_backend,
-            model=chat.model if chat else "", prompt=self.prompt_label,
+            model=chat.model if chat else "", server=getattr(chat, "where", ""),
+            prompt=self.prompt_label,
             timings=run.timings, usage=run.usage, raw_text=raw,
         )  # fmt: skip
 

@@ -23,6 +23,10 @@ class CorpusUnavailable(AssistantError, FileNotFoundError):
     """The article folder does not exist."""
 
 
+class ArticleUnavailable(AssistantError):
+    """An article named by the user (`assistant show`) is not in the folder or unreadable."""
+
+
 class LLMUnavailable(AssistantError):
     """The LLM server could not be reached, timed out or refused the request."""
 

@@ -179,8 +179,11 @@ class Answer(BaseModel):
         default=[], description="The numbered sentences the LLM chose from, with its scores."
     )
     decision: Decision | None = None
-    backend: str
+    backend: str = Field(description="What answered: local (this machine) or openai (a server).")
     model: str
+    server: str = Field(
+        "", description="The local model's file, or the host of the server that answered."
+    )
     prompt: str = Field(description="Prompt names and versions, e.g. select@1+phrase@2+condense@2.")
     timings: Timings = Timings()
     usage: Usage = Usage()

@@ -81,14 +81,19 @@ class Settings(BaseSettings):
     )
 
     # --- corpus and store -------------------------------------------------
-    source_dir: Path = Field(
-        DEFAULT_SOURCE_DIR, description="Folder of .txt/.md articles to answer from."
+    source_dir: Path | None = Field(
+        None,
+        description="Folder of articles to answer from (.txt, .md, .html, .htm, .pdf); each "
+        "folder has its own store. Unset: the folder ingested last, else the demo articles.",
     )
     persist_dir: Path = Field(
         DEFAULT_PERSIST_DIR,
         description="Where the on-disk Chroma store lives (ignored with a Chroma server).",
     )
-    collection: str = Field("articles", description="Chroma collection name.")
+    collection: str = Field(
+        "articles",
+        description="Prefix of the Chroma collections (one per folder: articles-<digest>).",
+    )
     chroma_host: str | None = Field(
         None, description="Host of a Chroma server (`chroma run`); unset = on-disk store."
     )
@@ -140,7 +145,9 @@ class Settings(BaseSettings):
 
     # --- LLM ------------------------------------------------------------------
     llm_backend: Literal["auto", "local", "openai"] = Field(
-        "auto", description="auto = openai when an API key or base URL is set, else local."
+        "auto",
+        description="auto = local, unless an openai_base_url or openai_model is set for the "
+        "assistant (an exported OPENAI_API_KEY alone sends nothing anywhere).",
     )
     local_model: Path | None = Field(
         None, description="A GGUF file for the local backend (default: bundled Qwen2.5 1.5B)."
@@ -158,8 +165,9 @@ class Settings(BaseSettings):
     )
     openai_base_url: str | None = Field(
         None,
-        validation_alias=AliasChoices("ASSISTANT_OPENAI_BASE_URL", "OPENAI_BASE_URL"),
-        description="OpenAI-compatible server URL, e.g. http://127.0.0.1:8080/v1.",
+        description="OpenAI-compatible server URL, e.g. http://127.0.0.1:8080/v1 (choosing it "
+        "chooses the openai backend; with --llm-backend openai and no URL: OPENAI_BASE_URL, "
+        "else OpenAI).",
     )
     openai_model: str = Field("gpt-4o-mini", description="Model name for the openai backend.")
     llm_timeout: float = Field(120.0, gt=0, description="Seconds to wait for the LLM server.")
@@ -261,6 +269,12 @@ class Settings(BaseSettings):
         return self
 
     @property
+    def folder(self) -> Path:
+        """The article folder: `source_dir`, or the demo articles where it was left unset
+        (the assistant first looks for the folder ingested last: `store.with_folder`)."""
+        return self.source_dir if self.source_dir is not None else DEFAULT_SOURCE_DIR
+
+    @property
     def api_key(self) -> str | None:
         """The API key itself (everywhere else it prints as **********)."""
         return self.openai_api_key.get_secret_value() if self.openai_api_key else None
@@ -276,9 +290,13 @@ class Settings(BaseSettings):
 
     @property
     def resolved_llm_backend(self) -> Literal["local", "openai"]:
+        """The local model, unless the user chose a server: the backend itself, or a
+        server URL or model name set for the assistant. Variables of the shell that
+        other tools read too (OPENAI_API_KEY, OPENAI_BASE_URL) choose nothing."""
         if self.llm_backend != "auto":
             return self.llm_backend
-        return "openai" if (self.openai_api_key or self.openai_base_url) else "local"
+        chosen = self.openai_base_url or "openai_model" in self.model_fields_set
+        return "openai" if chosen else "local"
 
 
 def describe_errors(exc: ValidationError) -> str:

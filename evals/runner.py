@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
@@ -20,7 +21,6 @@ from pydantic import ValidationError
 from tqdm import tqdm
 
 from assistant.errors import AssistantError
-from assistant.ingest.corpus import text_reader
 from assistant.schema import Message
 from assistant.settings import Settings
 from evals import report
@@ -34,6 +34,24 @@ HERE = Path(__file__).resolve().parent
 QUESTIONS = HERE / "questions.yaml"
 RESULTS = HERE / "results"
 FLOORS = HERE / "floors.toml"
+
+
+@dataclass(frozen=True)
+class Corpus:
+    """A folder of articles and the questions written over it; `suffix` names its floors
+    (`[local-corpus2]`), baseline and reports."""
+
+    name: str
+    questions: Path
+    folder: Path
+    suffix: str = ""
+
+
+CORPORA = {
+    "seeds": Corpus("seeds", QUESTIONS, HERE.parent / "seeds"),
+    # saved web pages, PDFs and Markdown on another topic (evals/corpus2/README.md)
+    "corpus2": Corpus("corpus2", HERE / "questions_corpus2.yaml", HERE / "corpus2", "-corpus2"),
+}
 
 
 def load_questions(path: Path = QUESTIONS) -> list[Question]:
@@ -72,7 +90,7 @@ def run(
     from assistant.answering.citations import invalid_quotes
 
     by_id = {q.id: q for q in questions}
-    read_text = cache(text_reader(assistant.settings.source_dir))
+    read_text = cache(assistant.read_text)
     answers: dict[str, Answer] = {}
 
     def history(question: Question) -> list[Message]:
@@ -106,7 +124,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--backend", choices=backends, help="LLM backend (default: auto)")
     parser.add_argument("--only", nargs="+", default=[], metavar="ID", help="question ids to run")
     parser.add_argument("--split", choices=["dev", "heldout", "all"], default="all")
-    parser.add_argument("--questions", type=Path, default=QUESTIONS, help="question file")
+    parser.add_argument(
+        "--corpus",
+        choices=[*CORPORA, "all"],
+        default="all",
+        help="which corpus and its questions (default: all, each with its own gate)",
+    )
+    parser.add_argument(
+        "--questions", type=Path, help="another question file (over --source-dir's folder)"
+    )
     parser.add_argument("--out", type=Path, default=RESULTS, help="folder for the reports")
     parser.add_argument(
         "--baseline",
@@ -120,30 +146,57 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-gate", action="store_true", help="exit 0 even if the gate fails")
 
 
+def corpora(args: argparse.Namespace) -> list[Corpus]:
+    """The corpora to run: the ones chosen, or one made of --questions and --source-dir."""
+    if args.questions is not None:
+        folder = args.source_dir or CORPORA["seeds"].folder
+        return [Corpus(args.questions.stem, args.questions, folder)]
+    chosen = list(CORPORA.values()) if args.corpus == "all" else [CORPORA[args.corpus]]
+    if args.only:  # the corpora that hold the items asked for
+        ids = set(args.only)
+        chosen = [c for c in chosen if ids & {q.id for q in load_questions(c.questions)}]
+    return chosen
+
+
 def run_eval(
     args: argparse.Namespace, settings_from: Callable[[argparse.Namespace], Settings]
 ) -> int:
-    """The whole evaluation; returns the exit code (1 when the gate fails)."""
+    """The whole evaluation, a corpus at a time; returns the exit code (1 when a gate fails)."""
     if args.backend:
         args.llm_backend = args.backend
-    settings = settings_from(args)
-    questions = load_questions(args.questions)
-    chosen = select(questions, args.only, args.split)
+    chosen = corpora(args)
+    if not chosen:
+        raise AssistantError(f"no corpus holds the questions {' '.join(args.only)}")
+    return max(run_corpus(args, settings_from, corpus) for corpus in chosen)
+
+
+def run_corpus(
+    args: argparse.Namespace,
+    settings_from: Callable[[argparse.Namespace], Settings],
+    corpus: Corpus,
+) -> int:
+    """One corpus: ask, score, compare with its baseline, gate on its floors, report."""
+    settings = settings_from(args).model_copy(update={"source_dir": corpus.folder})
+    questions = load_questions(corpus.questions)
+    known = {q.id for q in questions}
+    chosen = select(questions, [i for i in args.only if i in known], args.split)
     if not chosen:
         raise AssistantError(f"no questions in split {args.split} among {' '.join(args.only)}")
 
     from assistant.core import Assistant
 
+    print(f"== {corpus.name}: {len(chosen)} questions over {corpus.folder} ==", file=sys.stderr)
     assistant = Assistant(settings, progress=sys.stderr.isatty())
     items, model = run(assistant, questions, chosen)
     backend = settings.resolved_llm_backend
-    meta = run_meta(assistant, items, backend, model, args)
+    meta = run_meta(assistant, items, backend, model, replace_args(args, corpus))
+    meta["backend"] = f"{backend}{corpus.suffix}"  # names the reports, floors and baseline
 
-    baseline_path = args.baseline or RESULTS / f"baseline-{backend}.json"
+    baseline_path = args.baseline or RESULTS / f"baseline-{meta['backend']}.json"
     baseline = report.load_baseline(baseline_path)
     comparison = report.compare(items, baseline) if baseline else None
     full_run = not args.only and args.split == "all"
-    floors = report.load_floors(args.floors, backend)
+    floors = report.load_floors(args.floors, meta["backend"])
     result = report.gate(report.split_summaries(items)["all"], floors, full_run)
 
     print(report.item_table(items), end="\n\n")
@@ -159,13 +212,20 @@ def run_eval(
 
     data = report.report_data(meta, items) | report.as_json(comparison, result)
     text = report.markdown(meta, items, comparison, result)
-    name = f"{backend}-{meta['created'].replace(':', '').replace('-', '')}"
+    name = f"{meta['backend']}-{meta['created'].replace(':', '').replace('-', '')}"
     for path in report.write_reports(args.out, name, data, text):
         print(f"wrote {path}")
     if args.write_baseline:
         subset = bool(args.only) or args.split != "all"
         print(report.write_baseline(baseline_path, meta, items, subset))
     return 0 if result.passed or args.no_gate else 1
+
+
+def replace_args(args: argparse.Namespace, corpus: Corpus) -> argparse.Namespace:
+    """The arguments as this corpus's run saw them (its question file)."""
+    copy = argparse.Namespace(**vars(args))
+    copy.questions = corpus.questions
+    return copy
 
 
 def run_meta(

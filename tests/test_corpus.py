@@ -78,11 +78,14 @@ def test_bad_files_are_skipped_with_a_reason(tmp_path: Path) -> None:
     (tmp_path / "latin1.txt").write_bytes("Caf\xe9 au lait".encode("latin-1"))
     (tmp_path / "binary.txt").write_bytes(b"\x89PNG\x00\x00\x01")
     (tmp_path / "empty.md").write_text("  \n\n")
-    (tmp_path / "notes.pdf").write_bytes(b"%PDF")  # not an article type: ignored
+    (tmp_path / "notes.pdf").write_bytes(b"%PDF")  # a PDF cut short
+    (tmp_path / "slides.pptx").write_bytes(b"PK\x03\x04")  # not an article type
     articles, skipped = load_corpus(tmp_path)
     assert [a.source for a in articles] == ["good.txt"]
     reasons = {s.source: s.reason for s in skipped}
-    assert set(reasons) == {"latin1.txt", "binary.txt", "empty.md"}
+    assert set(reasons) == {"latin1.txt", "binary.txt", "empty.md", "notes.pdf", "slides.pptx"}
+    assert "PDF" in reasons["notes.pdf"]
+    assert reasons["slides.pptx"].startswith("not a kind of file read as an article (.pptx)")
     assert "UTF-8" in reasons["latin1.txt"]
     assert "binary" in reasons["binary.txt"]
     assert "empty" in reasons["empty.md"]

@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 from assistant.errors import AssistantError
+from assistant.ingest.corpus import text_reader
 from assistant.schema import ABSTAIN_TEXT, Answer, Citation, RetrievedChunk, Timings, Usage
 from evals import report
 from evals.metrics import (
@@ -340,6 +341,7 @@ class FakeAssistant:
 
     def __init__(self, source_dir: Path) -> None:
         self.settings = SimpleNamespace(source_dir=source_dir)
+        self.read_text = text_reader(source_dir)
         self.asked: list[tuple[str, list[dict[str, str]] | None]] = []
         chunk = RetrievedChunk(id="c", source=SRC, start=0, end=1, text="x", score=1.0)
         self.retriever = SimpleNamespace(retrieve=lambda question, top_k: [chunk])

@@ -99,14 +99,29 @@ def test_missing_folder_is_a_clear_error(make_settings, embedder, tmp_path: Path
         run(make_settings(source_dir=tmp_path / "nowhere"), embedder)
 
 
-def test_pointing_at_another_folder_rebuilds_from_it(make_settings, embedder, tmp_path) -> None:
-    run(make_settings(), embedder)
+def test_another_folder_gets_its_own_store_and_neither_is_rebuilt(
+    make_settings, embedder, tmp_path
+) -> None:
+    demo, _ = run(make_settings(), embedder)
+    chunks = demo.count()
     other = tmp_path / "mine"
     other.mkdir()
     (other / "note.md").write_text("# Chips\n\nThe Netherlands joined the export controls.\n")
     store, report = run(make_settings(source_dir=other), embedder)
-    assert report.rebuilt and report.added == ["note.md"]
+    assert not report.rebuilt and report.added == ["note.md"] and store.name != demo.name
     assert {m["source"] for m in store.collection.get()["metadatas"]} == {"note.md"}
+    again, report = run(make_settings(), embedder)  # back to the first: nothing embedded
+    assert again.count() == chunks and report.chunks_embedded == 0 and not report.rebuilt
+
+
+def test_a_rebuild_says_what_changed(make_settings, embedder) -> None:
+    run(make_settings(), embedder)
+    _, report = run(make_settings(chunk_tokens=120), embedder)
+    assert report.rebuilt_because == [
+        "the chunking changed (200 tokens, 1 sentence overlap (chunker 1) -> "
+        "120 tokens, 1 sentence overlap (chunker 1))"
+    ]
+    assert report.summary().startswith("Rebuilt the store: the chunking changed")
 
 
 class FailsAfter:

@@ -147,7 +147,7 @@ def test_module_fixtures_ignore_the_developers_settings(
     dev = tmp_path / "dev"
     dev.mkdir()
     (dev / ".env").write_text("ASSISTANT_CANDIDATES=33\n")
-    polluted = {"ASSISTANT_TOP_K": "9", "OPENAI_BASE_URL": "http://127.0.0.1:9/v1"}
+    polluted = {"ASSISTANT_TOP_K": "9", "ASSISTANT_OPENAI_BASE_URL": "http://127.0.0.1:9/v1"}
     # the pollution is live: Settings() alone would read all of it
     monkeypatch.chdir(dev)
     for name, value in polluted.items():

@@ -150,9 +150,9 @@ def test_installed_package_runs_outside_the_checkout(installed: Installed) -> No
         "from assistant import Settings, ask\n"
         "from assistant.llm.prompts import load_prompt\n"
         "s = Settings()\n"
-        "print(json.dumps({'module': assistant.__file__, 'source': str(s.source_dir),\n"
+        "print(json.dumps({'module': assistant.__file__, 'source': str(s.folder),\n"
         "  'store': str(s.persist_dir), 'prompt': load_prompt('select').label,\n"
-        "  'seeds': sorted(p.name for p in s.source_dir.iterdir()),\n"
+        "  'seeds': sorted(p.name for p in s.folder.iterdir()),\n"
         "  'evals': any(m.split('.')[0] == 'evals' for m in sys.modules)}))\n"
     )
     done = installed.python(code)

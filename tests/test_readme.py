@@ -22,7 +22,7 @@ from tests.conftest import ROOT
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 MAKEFILE = (ROOT / "Makefile").read_text(encoding="utf-8")
 # the placeholders of the README's synopsis lines, as a user would fill them in
-PLACEHOLDERS = {"DIR": "articles", "N": "7861", "H": "127.0.0.1"}
+PLACEHOLDERS = {"DIR": "articles", "N": "7861", "M": "7900", "H": "127.0.0.1", "FILE": "a.txt"}
 SOURCE_LINE = re.compile(
     r"^\[(?P<number>\d+)\] (?P<source>\S+)(?: \((?P<about>.*)\))? "
     r"chars (?P<start>\d+)-(?P<end>\d+)$"
@@ -39,7 +39,8 @@ class Printed:
 
 
 def read_output(output: str) -> Printed:
-    text, _, rest = output.strip().partition("\n\nSources:\n")
+    output = output.strip().split("\n\nFolder: ")[0]  # the footer: folder, who answered
+    text, _, rest = output.partition("\n\nSources:\n")
     lines = rest.splitlines()
     sources = [m.groupdict() for m in map(SOURCE_LINE.match, lines[0::2]) if m]
     assert len(sources) == len(lines) // 2, f"unreadable sources:\n{rest}"

@@ -111,7 +111,7 @@ def test_ask_follow_up_and_check_the_sources(app_url: str, browser: Any, tmp_pat
     page.goto(app_url)
     expect(page).to_have_title("News assistant")
     status = page.locator("#na-status")
-    expect(status).to_contain_text("local")
+    expect(status).to_contain_text("this machine")
     expect(status).to_contain_text("qwen2.5")
     chat = page.locator("#na-chat")
     box = page.get_by_placeholder("Ask about the articles…")
@@ -151,7 +151,7 @@ def test_ask_follow_up_and_check_the_sources(app_url: str, browser: Any, tmp_pat
 
     # 2. the follow-up, answered in the conversation's context
     box.fill(FOLLOW_UP)
-    page.get_by_role("button", name="Ask").click()
+    page.get_by_role("button", name="Ask", exact=True).click()
     chat.locator(".na-meta").nth(1).wait_for(timeout=ANSWER_TIMEOUT_MS)
     searched = chat.locator(".na-searched")
     expect(searched).to_have_count(1)

@@ -83,6 +83,8 @@ def described(published: ArticleDate) -> str:
         when = f"{published.date.year} (year only)"
     else:
         when = published.date.isoformat()
+    if published.basis == "stated" and published.evidence is None and published.note:
+        return f"{when}, stated in {published.note}"  # a saved page's own metadata
     quoted = f"“{published.evidence.text}”" if published.evidence else "the text"
     if published.basis == "stated":
         return f"{when}, stated in the article ({quoted})"

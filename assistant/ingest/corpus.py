@@ -12,6 +12,7 @@ article's date, worked out only when asked for.
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -20,12 +21,15 @@ from pathlib import Path
 
 import yaml
 
+from assistant.atomic import replaced_on_success
 from assistant.dates import ArticleDate, article_date, described, reading, resolve
 from assistant.dates.article import HEADER_LINES
 from assistant.errors import CorpusUnavailable
 from assistant.schema import DateNote
 
-ARTICLE_SUFFIXES = (".txt", ".md")
+TEXT_SUFFIXES = (".txt", ".md")  # read as they are: offsets index the file itself
+EXTRACTED_SUFFIXES = (".html", ".htm", ".pdf")  # offsets index the text extracted from them
+ARTICLE_SUFFIXES = TEXT_SUFFIXES + EXTRACTED_SUFFIXES
 MAX_FILE_MB = 50  # the default of the max_file_mb setting
 
 
@@ -36,11 +40,15 @@ class Article:
     text: str
     sha256: str
     title: str | None = None
+    # a saved page's publication date from its own metadata: (YYYY-MM-DD, where from)
+    stated: tuple[str, str] | None = None
 
     # Worked out only for the files ingest embeds, not for every file it reads.
     @cached_property
     def published(self) -> ArticleDate:
-        """Its date and how we know it (`dates.article_date`)."""
+        """Its date and how we know it: the page's metadata, else `dates.article_date`."""
+        if self.stated is not None:
+            return metadata_date(*self.stated, source=self.source)
         return article_date(self.text, self.source)
 
     @property
@@ -70,12 +78,13 @@ class UnreadableArticle(Exception):
 
 
 def discover(folder: Path) -> Iterator[Path]:
-    """Every article file under `folder`, in a stable order; hidden files left out."""
+    """Every file under `folder`, in a stable order; hidden files and folders left out
+    (the others are read, or listed as skipped with the reason)."""
     for path in sorted(folder.rglob("*")):
         rel = path.relative_to(folder)
         if any(part.startswith(".") for part in rel.parts):
             continue
-        if path.is_file() and path.suffix.lower() in ARTICLE_SUFFIXES:
+        if path.is_file():
             yield path
 
 
@@ -94,9 +103,11 @@ def decode(data: bytes) -> str:
 ReadText = Callable[[str], str | None]
 
 
-def text_reader(root: Path, max_mb: float = MAX_FILE_MB) -> ReadText:
+def text_reader(root: Path, max_mb: float = MAX_FILE_MB, texts: Path | None = None) -> ReadText:
     """source -> the article's text as offsets see it, or None if it cannot be read
-    (or has grown past `max_mb` since it was ingested: it is not read into memory)."""
+    (or has grown past `max_mb` since it was ingested: it is not read into memory).
+    For a saved page or a PDF that is the text extracted from it, kept under `texts`
+    by the file's sha256 (so a quote never moves while the file is unchanged)."""
 
     folder = root.resolve()
 
@@ -107,11 +118,55 @@ def text_reader(root: Path, max_mb: float = MAX_FILE_MB) -> ReadText:
         try:
             if too_large(path.stat().st_size, max_mb):
                 return None
-            return decode(path.read_bytes())
+            data = path.read_bytes()
+            if path.suffix.lower() in EXTRACTED_SUFFIXES:
+                kept = _kept(data, texts)
+                return _read_kept(kept) if kept else extracted(path, data, texts).text
+            return decode(data)
         except (OSError, UnreadableArticle):
             return None
 
     return read_text
+
+
+@dataclass(frozen=True)
+class Text:
+    """An article's text and what its file says of it (title, stated date)."""
+
+    text: str
+    title: str | None = None
+    stated: tuple[str, str] | None = None
+
+
+def extracted(path: Path, data: bytes, texts: Path | None) -> Text:
+    """The main text of a saved page or a PDF: read from `texts/<sha256>.txt` when an
+    earlier run kept it, else extracted (`formats.py`) and kept there."""
+    from assistant.ingest.formats import NotAnArticle, extract
+
+    try:
+        page = extract(path, data)
+    except NotAnArticle as exc:
+        raise UnreadableArticle(str(exc)) from None
+    stated = (page.published, page.published_from) if page.published else None
+    kept = _kept(data, texts)
+    if kept is not None:  # the text kept before is the one the offsets index
+        return Text(_read_kept(kept), page.title, stated)
+    if texts is not None:
+        target = texts / f"{hashlib.sha256(data).hexdigest()}.txt"
+        with replaced_on_success(target) as partial:
+            partial.write_text(page.text, encoding="utf-8", newline="")
+    return Text(page.text, page.title, stated)
+
+
+def _kept(data: bytes, texts: Path | None) -> Path | None:
+    """The text kept for these bytes, if an earlier run kept it."""
+    kept = texts / f"{hashlib.sha256(data).hexdigest()}.txt" if texts else None
+    return kept if kept is not None and kept.is_file() else None
+
+
+def _read_kept(kept: Path) -> str:
+    with kept.open(encoding="utf-8", newline="") as handle:  # exactly as written
+        return handle.read()
 
 
 def too_large(size: int, max_mb: float) -> str | None:
@@ -123,8 +178,18 @@ def too_large(size: int, max_mb: float) -> str | None:
     return f"the file is {shown} MB; the limit is {max_mb:g} MB (setting max_file_mb)"
 
 
-def read_article(path: Path, root: Path, max_mb: float = MAX_FILE_MB) -> Article:
+def read_article(
+    path: Path, root: Path, max_mb: float = MAX_FILE_MB, texts: Path | None = None
+) -> Article:
+    """The article in `path`: a text or Markdown file as it is; a saved page or a PDF as
+    its extracted text (kept under `texts`). Raises `UnreadableArticle` with the reason."""
     source = path.relative_to(root).as_posix()
+    suffix = path.suffix.lower()
+    if suffix not in ARTICLE_SUFFIXES:
+        raise UnreadableArticle(
+            f"not a kind of file read as an article ({suffix or 'no extension'}): "
+            f"{', '.join(ARTICLE_SUFFIXES)} are"
+        )
     real = path.resolve()
     if not real.is_relative_to(root.resolve()):  # a link out of the folder: not an article
         raise UnreadableArticle("a link to a file outside the article folder")
@@ -135,16 +200,28 @@ def read_article(path: Path, root: Path, max_mb: float = MAX_FILE_MB) -> Article
         data = path.read_bytes()
     except OSError as exc:
         raise UnreadableArticle(f"cannot read ({exc.strerror or exc})") from None
-    text = decode(data)
-    if not text.strip():
-        raise UnreadableArticle("empty file")
+    if suffix in EXTRACTED_SUFFIXES:
+        found = extracted(path, data, texts)
+    else:
+        text = decode(data)
+        found = Text(text, extract_title(text, markdown=suffix == ".md"))
+    if not found.text.strip():
+        raise UnreadableArticle("empty file" if not data.strip() else "no article text in it")
     return Article(
         source=source,
         path=path.resolve(),
-        text=text,
+        text=found.text,
         sha256=hashlib.sha256(data).hexdigest(),
-        title=extract_title(text, markdown=path.suffix.lower() == ".md"),
+        title=found.title,
+        stated=found.stated,
     )
+
+
+def metadata_date(iso: str, origin: str, source: str = "") -> ArticleDate:
+    """A saved page's publication date as its metadata states it (`origin` says which
+    field: "the page's metadata (article:published_time)")."""
+    day = datetime.date.fromisoformat(iso)
+    return ArticleDate(day, "day", "stated", None, 0.95, note=origin, source=source)
 
 
 def _stated_iso(published: ArticleDate) -> str | None:
@@ -174,25 +251,29 @@ def check_folder(folder: Path) -> None:
     if not folder.is_dir():
         raise CorpusUnavailable(
             f"The article folder {folder} does not exist: point --source-dir "
-            "(ASSISTANT_SOURCE_DIR) at a folder of .txt or .md articles."
+            "(ASSISTANT_SOURCE_DIR) at a folder of articles (.txt, .md, .html, .htm, .pdf)."
         )
 
 
-def iter_corpus(folder: Path, max_mb: float = MAX_FILE_MB) -> Iterator[Article | Skipped]:
+def iter_corpus(
+    folder: Path, max_mb: float = MAX_FILE_MB, texts: Path | None = None
+) -> Iterator[Article | Skipped]:
     """Each article of the folder, read when it is asked for, or why it was skipped."""
     check_folder(folder)
     for path in discover(folder):
         try:
-            yield read_article(path, folder, max_mb)
+            yield read_article(path, folder, max_mb, texts)
         except UnreadableArticle as exc:
             yield Skipped(path.relative_to(folder).as_posix(), str(exc))
 
 
-def load_corpus(folder: Path, max_mb: float = MAX_FILE_MB) -> tuple[list[Article], list[Skipped]]:
+def load_corpus(
+    folder: Path, max_mb: float = MAX_FILE_MB, texts: Path | None = None
+) -> tuple[list[Article], list[Skipped]]:
     """Every article in memory at once: for small folders (tests, evals), not for ingest."""
     articles: list[Article] = []
     skipped: list[Skipped] = []
-    for item in iter_corpus(folder, max_mb):
+    for item in iter_corpus(folder, max_mb, texts):
         if isinstance(item, Article):
             articles.append(item)
         else:

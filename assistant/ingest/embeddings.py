@@ -93,3 +93,17 @@ def fingerprint(settings: Settings) -> str:
         "dates": DATES_VERSION,
     }
     return hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def made_with(settings: Settings) -> dict[str, str]:
+    """What made a store's chunks, in words: kept beside the fingerprint, so that a
+    rebuild can say what changed."""
+    model = embed_model_id(settings)
+    if settings.embed_backend == "local":
+        model = Path(model).name
+    return {
+        "embedding": f"{settings.embed_backend} {model}",
+        "chunking": f"{settings.chunk_tokens} tokens, {settings.chunk_overlap} sentence overlap "
+        f"(chunker {CHUNKER_VERSION})",
+        "date_rules": f"version {DATES_VERSION}",
+    }

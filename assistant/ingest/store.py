@@ -1,4 +1,10 @@
-"""The Chroma collection that holds the chunks, on disk or on a Chroma server.
+"""The Chroma collections that hold the chunks, on disk or on a Chroma server.
+
+One collection per article folder, named after the folder's resolved path
+(`articles-3f2a9c...`), with the folder and what made the chunks (embedding
+model, chunking, date rules) in its metadata: switching between two folders
+re-embeds neither, and a store is never rebuilt from another folder. Without a
+folder named, the assistant answers from the store ingested last (`current`).
 
 Chroma is only ever given our own embeddings (its default embedding function
 would download an ONNX model). The collection's metadata carries the
@@ -18,6 +24,8 @@ redone once.
 
 from __future__ import annotations
 
+import hashlib
+import time
 import uuid
 from collections import Counter
 from collections.abc import Iterator
@@ -29,7 +37,8 @@ from typing import Any
 from llama_index.core.schema import TextNode
 
 from assistant.errors import StoreUnavailable
-from assistant.settings import Settings
+from assistant.ingest.embeddings import made_with
+from assistant.settings import DEFAULT_SOURCE_DIR, Settings
 
 CHUNK_KEYS = ("source", "start", "end", "file_sha256", "title", "date", "date_basis", "dates")
 MANIFEST_KEYS = ("chunk", "file_chunks")  # position in its file; on the last chunk, the count
@@ -64,18 +73,20 @@ class ArticleStore:
     fingerprint: str
 
     def __post_init__(self) -> None:
+        self.name = collection_name(self.settings)
         self.client = connect(self.settings)
         self.collection = self._open()
 
     @property
     def where(self) -> str:
-        return describe(self.settings)
+        return f"{describe(self.settings)} (collection {self.name})"
 
     def _open(self) -> Any:
+        meta = {"fingerprint": self.fingerprint, "source_dir": self.source_dir}
         try:
             collection = self.client.get_or_create_collection(
-                self.settings.collection,
-                metadata={"fingerprint": self.fingerprint, "source_dir": self.source_dir},
+                self.name,
+                metadata={**meta, **made_with(self.settings)},
                 configuration={"hnsw": HNSW},
                 embedding_function=None,
             )
@@ -85,15 +96,36 @@ class ArticleStore:
 
     @property
     def source_dir(self) -> str:
-        return str(self.settings.source_dir.resolve())
+        return str(self.settings.folder.resolve())
 
     @property
     def stale(self) -> bool:
-        """True when the chunks were made by another model or chunking, or another folder."""
+        """True when the chunks were made by another model, chunking or date rules."""
+        return bool(self.stale_because())
+
+    def stale_because(self) -> list[str]:
+        """Why the chunks cannot be used as they are, in words ([] when they can)."""
         meta = self.collection.metadata or {}
-        return (
-            meta.get("fingerprint") != self.fingerprint or meta.get("source_dir") != self.source_dir
-        )
+        if (
+            meta.get("fingerprint") == self.fingerprint
+            and meta.get("source_dir") == self.source_dir
+        ):
+            return []
+        now = {"source_dir": self.source_dir, **made_with(self.settings)}
+        words = {"source_dir": "the folder", "embedding": "the embedding model",
+                 "chunking": "the chunking", "date_rules": "the date rules"}  # fmt: skip
+        reasons = [
+            f"{words[key]} changed ({meta.get(key) or 'not recorded'} -> {value})"
+            for key, value in now.items()
+            if meta.get(key) != value
+        ]
+        return reasons or ["it was built with other settings"]
+
+    def mark_current(self) -> None:
+        """This folder's store is the one to answer from when no folder is named."""
+        meta = {k: v for k, v in (self.collection.metadata or {}).items() if ":" not in k}
+        meta["ingested_at"] = time.time()
+        self.collection.modify(metadata=meta)
 
     @property
     def revision(self) -> str:
@@ -108,14 +140,11 @@ class ArticleStore:
 
     def cache_dir(self) -> Path:
         """Where indexes derived from this collection are kept (BM25)."""
-        if self.settings.chroma_host:
-            server = f"{self.settings.chroma_host}-{self.settings.chroma_port}"
-            return self.settings.model_cache_dir / "indexes" / server / self.settings.collection
-        return self.settings.persist_dir / "indexes" / self.settings.collection
+        return local_dir(self.settings) / "indexes" / self.name
 
     def reset(self) -> None:
         """Drop every chunk and start a collection with the current fingerprint."""
-        self.client.delete_collection(self.settings.collection)
+        self.client.delete_collection(self.name)
         self.collection = self._open()
 
     def vector_store(self) -> Any:
@@ -141,6 +170,22 @@ class ArticleStore:
             stored = files.setdefault(source, StoredFile())
             (stored.complete if totals.get((source, sha)) == count else stored.partial).add(sha)
         return files
+
+    def articles(self) -> list[dict[str, str]]:
+        """One row per stored file: its name, title, date and the date's basis."""
+        rows: dict[str, dict[str, str]] = {}
+        for page in self.pages(["metadatas"]):
+            for meta in page["metadatas"] or []:
+                source = str(meta["source"])
+                rows.setdefault(
+                    source,
+                    {
+                        "source": source,
+                        "title": str(meta.get("title") or ""),
+                        "date": str(meta.get("date_basis") or meta.get("date") or ""),
+                    },
+                )
+        return [rows[k] for k in sorted(rows)]
 
     def file_hashes(self) -> dict[str, str]:
         """source -> sha256 of the one file version whose chunks are all stored.
@@ -193,6 +238,70 @@ class ArticleStore:
                 got["ids"], got["documents"] or [], got["metadatas"] or [], strict=True
             )
         ]
+
+
+def collection_name(settings: Settings) -> str:
+    """The collection of the settings' folder: `articles-` and a digest of its path."""
+    folder = str(settings.folder.resolve())
+    return f"{settings.collection}-{hashlib.sha256(folder.encode()).hexdigest()[:12]}"
+
+
+def local_dir(settings: Settings) -> Path:
+    """Where what is derived from the stores is kept on this machine (BM25 indexes, the
+    text of saved pages and PDFs): beside the on-disk store, or in the cache folder
+    for a Chroma server."""
+    if settings.chroma_host:
+        server = f"{settings.chroma_host}-{settings.chroma_port}"
+        return settings.model_cache_dir / "servers" / server
+    return settings.persist_dir
+
+
+def texts_dir(settings: Settings) -> Path:
+    """Where the text extracted from saved pages and PDFs is kept, by each file's sha256."""
+    return local_dir(settings) / "texts"
+
+
+@dataclass(frozen=True)
+class StoreInfo:
+    """One folder's store, as `assistant ingest --list` shows it."""
+
+    name: str
+    folder: str
+    chunks: int
+    ingested_at: float  # Unix time of its last `assistant ingest`; 0.0 if never
+    made_with: dict[str, str]
+
+
+def list_stores(settings: Settings) -> list[StoreInfo]:
+    """Every folder's store under the settings' collection prefix, the current one first."""
+    prefix = f"{settings.collection}-"
+    stores = []
+    for collection in connect(settings).list_collections():
+        if not collection.name.startswith(prefix):
+            continue
+        meta = collection.metadata or {}
+        stores.append(
+            StoreInfo(
+                name=collection.name,
+                folder=str(meta.get("source_dir", "")),
+                chunks=collection.count(),
+                ingested_at=float(meta.get("ingested_at", 0.0)),
+                made_with={k: str(meta[k]) for k in ("embedding", "chunking") if k in meta},
+            )
+        )
+    return sorted(stores, key=lambda s: (-s.ingested_at, s.folder))
+
+
+def with_folder(settings: Settings) -> Settings:
+    """The settings with the folder to answer from: the one named (flag, environment),
+    else the folder of the store ingested last (if it is still there), else the demo
+    articles."""
+    if settings.source_dir is not None:
+        return settings
+    for store in list_stores(settings):
+        if store.ingested_at and store.folder and Path(store.folder).is_dir():
+            return settings.model_copy(update={"source_dir": Path(store.folder)})
+    return settings.model_copy(update={"source_dir": DEFAULT_SOURCE_DIR})
 
 
 def chunk_metadata(meta: dict[str, Any]) -> dict[str, Any]:
@@ -249,10 +358,9 @@ def server_errors(settings: Settings) -> Iterator[None]:
         yield
     except NotFoundError:
         raise StoreUnavailable(
-            f"The collection '{settings.collection}' in {describe(settings)} was deleted or "
-            "rebuilt by another process while this one was using it (an ingest for another "
-            "folder or other settings): start again to use it, or give each its own "
-            "persist_dir or collection."
+            f"The collection of {settings.folder} in {describe(settings)} was deleted or "
+            "rebuilt by another process while this one was using it (an ingest with other "
+            "settings): start again to use it."
         ) from None
     except httpx.TimeoutException:
         raise StoreUnavailable(

@@ -33,8 +33,8 @@ from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
 from tqdm import tqdm
 
 from assistant.ingest.chunking import TokenCounter, iter_chunk_spans
-from assistant.ingest.corpus import Article, Skipped, check_folder, iter_corpus
-from assistant.ingest.store import CHUNK_KEYS, MANIFEST_KEYS, ArticleStore, StoredFile
+from assistant.ingest.corpus import Article, Skipped, check_folder, discover, iter_corpus
+from assistant.ingest.store import CHUNK_KEYS, MANIFEST_KEYS, ArticleStore, StoredFile, texts_dir
 from assistant.schema import DateNote
 from assistant.settings import Settings
 
@@ -54,8 +54,12 @@ class IngestReport:
     skipped: list[Skipped] = field(default_factory=list)
     dates: dict[str, str] = field(default_factory=dict)  # embedded file -> its date and basis
     chunks_embedded: int = 0
-    rebuilt: bool = False
+    rebuilt_because: list[str] = field(default_factory=list)  # why the store was rebuilt
     seconds: float = 0.0
+
+    @property
+    def rebuilt(self) -> bool:
+        return bool(self.rebuilt_because)
 
     @property
     def changed(self) -> bool:
@@ -65,7 +69,7 @@ class IngestReport:
     def summary(self) -> str:
         lines = []
         if self.rebuilt:
-            lines.append("Embedding model or chunking changed: rebuilt the store.")
+            lines.append(f"Rebuilt the store: {'; '.join(self.rebuilt_because)}.")
         if not self.changed:
             lines.append(
                 f"Nothing changed: {len(self.unchanged)} files up to date, nothing embedded."
@@ -145,21 +149,15 @@ def notes_json(notes: Sequence[DateNote], start: int, end: int) -> str:
 class Writer:
     """Embeds and writes nodes a batch at a time; finishes a file once all of it is in."""
 
-    def __init__(
-        self, store: ArticleStore, embedder: BaseEmbedding, report: IngestReport, progress: bool
-    ) -> None:
+    def __init__(self, store: ArticleStore, embedder: BaseEmbedding, report: IngestReport) -> None:
         self.store, self.embedder, self.report = store, embedder, report
         self.vector_store = store.vector_store()
         self.batch: list[TextNode] = []
         # (source, sha256) of files whose last node is queued and whose other versions go
         self.finishing: list[tuple[str, str]] = []
-        self.progress = progress
-        self.bar: tqdm | None = None  # shown once there is something to embed
 
     def add(self, article: Article, nodes: Iterator[TextNode], replaces: bool) -> None:
         """Queue a file's nodes; `replaces`: other versions of it are stored, to delete."""
-        if self.bar is None:
-            self.bar = tqdm(desc="Embedding chunks", unit="chunk", disable=not self.progress)
         for node in nodes:
             self.batch.append(node)
             if len(self.batch) >= EMBED_BATCH:
@@ -176,17 +174,11 @@ class Writer:
                 node.embedding = vector
             self.vector_store.add(self.batch)
             self.report.chunks_embedded += len(self.batch)
-            if self.bar is not None:
-                self.bar.update(len(self.batch))
             self.batch = []
         # every chunk of these files is in now: their other versions can go
         for source, sha256 in self.finishing:
             self.store.delete_source(source, keep_sha256=sha256)
         self.finishing = []
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
 
 
 def ingest(
@@ -199,15 +191,19 @@ def ingest(
     """Bring the store in line with the folder, one file at a time (see the module doc)."""
     began = time.perf_counter()
     report = IngestReport()
-    check_folder(settings.source_dir)
-    if store.stale:
+    check_folder(settings.folder)
+    if reasons := store.stale_because():
         store.reset()
-        report.rebuilt = True
+        report.rebuilt_because = reasons
     stored = store.files()
     seen: set[str] = set()
-    writer = Writer(store, embedder, report, progress)
+    writer = Writer(store, embedder, report)
+    files = sum(1 for _ in discover(settings.folder))  # names only: the bar's total
+    bar = tqdm(total=files, desc="Ingesting", unit="file", disable=not progress)
     try:
-        for item in iter_corpus(settings.source_dir, settings.max_file_mb):
+        for item in iter_corpus(settings.folder, settings.max_file_mb, texts_dir(settings)):
+            bar.update(1)  # tqdm shows the time left from the files done so far
+            bar.set_postfix(chunks=report.chunks_embedded + len(writer.batch), refresh=False)
             seen.add(item.source)
             if isinstance(item, Skipped):
                 # a file that became unreadable keeps its old chunks: nothing is lost
@@ -223,7 +219,7 @@ def ingest(
                 writer.add(item, nodes, replaces=before is not None)
         writer.flush()
     finally:
-        writer.close()
+        bar.close()
     report.removed = sorted(set(stored) - seen)
     for source in report.removed:
         store.delete_source(source)

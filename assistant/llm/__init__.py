@@ -22,8 +22,9 @@ from assistant.settings import Settings
 
 
 class ChatModel(Protocol):
-    backend: str
+    backend: str  # "local" or "openai"
     model: str
+    where: str  # the model file it runs, or the host of the server it asks
 
     def stream(self, messages: list[Message], max_tokens: int, usage: Usage) -> Iterator[str]:
         """Yield the reply in pieces; add to `usage` when the reply is complete."""

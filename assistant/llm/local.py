@@ -31,6 +31,7 @@ class LocalChat:
         except ImportError:
             raise MissingExtra("The local LLM backend", "local") from None
         self.model = model_path.name
+        self.where = str(model_path)
         self.temperature = settings.temperature
         self._lock = threading.Lock()  # one llama.cpp context serves one request at a time
         try:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import urlsplit
 
 from assistant.errors import LLMUnavailable
 from assistant.llm import Scores, label_key
@@ -28,14 +29,15 @@ class OpenAIChat:
 
         self.model = settings.openai_model
         self.temperature = settings.temperature
-        self.url = settings.openai_base_url or "https://api.openai.com/v1"
         self.timeout = settings.llm_timeout
         self._client = openai.OpenAI(
             api_key=settings.api_key or "not-needed",  # local servers ignore it
-            base_url=settings.openai_base_url,
+            base_url=settings.openai_base_url,  # unset: OPENAI_BASE_URL, else OpenAI's
             timeout=settings.llm_timeout,
             max_retries=0,  # retried here, under one cap on the total wait
         )
+        self.url = str(self._client.base_url).rstrip("/")
+        self.where = urlsplit(self.url).netloc or self.url
         self.max_retries = settings.llm_max_retries
         self.max_wait = settings.llm_max_wait
         self._logprobs = True  # until the server says it has none

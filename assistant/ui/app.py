@@ -23,6 +23,7 @@ from typing import Any
 from assistant.core import Assistant, Found
 from assistant.errors import AssistantError, MissingExtra
 from assistant.schema import Answer, Evidence
+from assistant.ui.articles import articles_panel
 from assistant.ui.render import (
     Message,
     answer_html,
@@ -155,7 +156,9 @@ class ChatHandlers:
     def status(self) -> str:
         chat = self.assistant.chat
         articles = len(self.assistant.store.file_hashes())
-        return status_markdown(chat.backend, chat.model, articles, self.assistant.store.count())
+        chunks, folder = self.assistant.store.count(), str(self.assistant.settings.folder)
+        where = getattr(chat, "where", "")
+        return status_markdown(chat.backend, chat.model, where, articles, chunks, folder)
 
 
 def build_app(assistant: Assistant, examples: list[str] | None = None) -> gr.Blocks:
@@ -169,6 +172,7 @@ def build_app(assistant: Assistant, examples: list[str] | None = None) -> gr.Blo
         gr.Markdown(handlers.status(), elem_id="na-status")
         page = _Page.lay_out(EXAMPLES if examples is None else examples)
         page.wire(handlers)
+        articles_panel(assistant)
     return demo
 
 

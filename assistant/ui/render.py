@@ -180,18 +180,28 @@ def error_html(error: BaseException) -> str:
 
 
 def meta_html(answer: Answer) -> str:
-    """Which model answered, and how long it took."""
+    """Which model answered, where (this machine, or the server the question was sent
+    to), and how long it took."""
+    if answer.backend == "openai":
+        where = f"{answer.model} at {answer.server} (sent to that server)"
+    elif answer.model:
+        where = f"{answer.model} on this machine"
+    else:
+        where = "no model needed"
     return (
-        f'<div class="na-meta">{escape(answer.backend)} · {escape(answer.model)} · '
-        f"{answer.timings.total_s:.1f} s</div>"
+        f'<div class="na-meta">Answered by {escape(where)} · {answer.timings.total_s:.1f} s</div>'
     )
 
 
-def status_markdown(backend: str, model: str, articles: int, chunks: int) -> str:
-    """The line that says which LLM answers and what it reads."""
+def status_markdown(
+    backend: str, model: str, where: str, articles: int, chunks: int, folder: str
+) -> str:
+    """The line that says which LLM answers (and whether it is this machine) and what
+    it reads."""
+    place = f"server {where}: questions are sent there" if backend == "openai" else "this machine"
     return (
-        f"**LLM:** {escape(backend)} · `{escape(model)}` · "
-        f"**Articles:** {articles} ({chunks} passages indexed)"
+        f"**LLM:** `{escape(model)}` on {escape(place)} · "
+        f"**Articles:** {articles} in `{escape(folder)}` ({chunks} passages indexed)"
     )
 
 
