@@ -152,17 +152,12 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 def cmd_show(args: argparse.Namespace) -> int:
     """`assistant show SOURCE`: the text a citation's offsets index into, or a slice of it."""
     from assistant.errors import ArticleUnavailable
-    from assistant.ingest.corpus import text_reader
+    from assistant.ingest.corpus import article_text, text_reader
     from assistant.ingest.store import texts_dir, with_folder
 
     settings = with_folder(settings_from(args))
     read = text_reader(settings.folder, settings.max_file_mb, texts_dir(settings))
-    text = read(args.source)
-    if text is None:
-        raise ArticleUnavailable(
-            f"No readable article {args.source!r} in {settings.folder} (names are as in an "
-            "answer's sources, relative to the folder; `assistant ingest --list` shows folders)."
-        )
+    text = article_text(read, args.source, settings.folder)
     start = 0 if args.start is None else args.start
     end = len(text) if args.end is None else args.end
     if not 0 <= start <= end <= len(text):

@@ -24,8 +24,8 @@ from assistant.answering.question import Question
 from assistant.answering.retrieval import HybridRetriever, Retrieved, Retriever
 from assistant.answering.rewrite import Rewriter
 from assistant.answering.selection import LLMSelector, Selection, Selector
-from assistant.errors import ArticleUnavailable, BadQuestion, StoreUnavailable
-from assistant.ingest.corpus import text_reader
+from assistant.errors import BadQuestion, StoreUnavailable
+from assistant.ingest.corpus import article_text, text_reader
 from assistant.ingest.embeddings import build_embedder, fingerprint, token_counter
 from assistant.ingest.store import ArticleStore, texts_dir, with_folder
 from assistant.ingest.sync import IngestReport, ingest
@@ -139,13 +139,7 @@ class Assistant:
         """The text a citation's offsets index into: `article_text(c.source)[c.start:c.end]
         == c.quote`. The file itself for .txt and .md; for a saved page or a PDF, the
         text extracted at ingest."""
-        text = self.read_text(source)
-        if text is None:
-            raise ArticleUnavailable(
-                f"No readable article {source!r} in {self.settings.folder} (names are as in "
-                "an answer's sources, relative to the folder)."
-            )
-        return text
+        return article_text(self.read_text, source, self.settings.folder)
 
     def ingest(self, progress: bool = True) -> IngestReport:
         report = ingest(self.settings, self.store, self.embedder, self.count_tokens, progress)

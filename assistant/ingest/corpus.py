@@ -24,7 +24,7 @@ import yaml
 from assistant.atomic import replaced_on_success
 from assistant.dates import ArticleDate, article_date, described, reading, resolve
 from assistant.dates.article import HEADER_LINES
-from assistant.errors import CorpusUnavailable
+from assistant.errors import ArticleUnavailable, CorpusUnavailable
 from assistant.schema import DateNote
 
 TEXT_SUFFIXES = (".txt", ".md")  # read as they are: offsets index the file itself
@@ -127,6 +127,17 @@ def text_reader(root: Path, max_mb: float = MAX_FILE_MB, texts: Path | None = No
             return None
 
     return read_text
+
+
+def article_text(read: ReadText, source: str, folder: Path) -> str:
+    """The text `read` gives for `source`, or an `ArticleUnavailable` that says so."""
+    text = read(source)
+    if text is None:
+        raise ArticleUnavailable(
+            f"No readable article {source!r} in {folder} (names are as in an answer's "
+            "sources, relative to the folder; `assistant ingest --list` shows the folders)."
+        )
+    return text
 
 
 @dataclass(frozen=True)

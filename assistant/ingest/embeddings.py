@@ -80,13 +80,17 @@ def token_counter(settings: Settings) -> TokenCounter:
     return lambda text: len(encoding.encode(text))
 
 
+def model_name(settings: Settings) -> str:
+    """The embedding model as stores record it: a local model by its folder's name (the
+    same model under another install path is the same)."""
+    model = embed_model_id(settings)
+    return Path(model).name if settings.embed_backend == "local" else model
+
+
 def fingerprint(settings: Settings) -> str:
     """Identifies everything that shapes the stored vectors and chunk boundaries."""
-    model = embed_model_id(settings)
-    if settings.embed_backend == "local":
-        model = Path(model).name  # the same model under another install path is the same
     spec = {
-        "embed": [settings.embed_backend, model],
+        "embed": [settings.embed_backend, model_name(settings)],
         "chunk_tokens": settings.chunk_tokens,
         "chunk_overlap": settings.chunk_overlap,
         "chunker": CHUNKER_VERSION,
@@ -98,11 +102,8 @@ def fingerprint(settings: Settings) -> str:
 def made_with(settings: Settings) -> dict[str, str]:
     """What made a store's chunks, in words: kept beside the fingerprint, so that a
     rebuild can say what changed."""
-    model = embed_model_id(settings)
-    if settings.embed_backend == "local":
-        model = Path(model).name
     return {
-        "embedding": f"{settings.embed_backend} {model}",
+        "embedding": f"{settings.embed_backend} {model_name(settings)}",
         "chunking": f"{settings.chunk_tokens} tokens, {settings.chunk_overlap} sentence overlap "
         f"(chunker {CHUNKER_VERSION})",
         "date_rules": f"version {DATES_VERSION}",

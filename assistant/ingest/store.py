@@ -272,8 +272,9 @@ class StoreInfo:
     made_with: dict[str, str]
 
 
-def list_stores(settings: Settings) -> list[StoreInfo]:
-    """Every folder's store under the settings' collection prefix, the current one first."""
+def list_stores(settings: Settings, counted: bool = True) -> list[StoreInfo]:
+    """Every folder's store under the settings' collection prefix, the current one first
+    (`counted=False`: without reading each one's chunk count)."""
     prefix = f"{settings.collection}-"
     stores = []
     for collection in connect(settings).list_collections():
@@ -284,7 +285,7 @@ def list_stores(settings: Settings) -> list[StoreInfo]:
             StoreInfo(
                 name=collection.name,
                 folder=str(meta.get("source_dir", "")),
-                chunks=collection.count(),
+                chunks=collection.count() if counted else 0,
                 ingested_at=float(meta.get("ingested_at", 0.0)),
                 made_with={k: str(meta[k]) for k in ("embedding", "chunking") if k in meta},
             )
@@ -298,7 +299,7 @@ def with_folder(settings: Settings) -> Settings:
     articles."""
     if settings.source_dir is not None:
         return settings
-    for store in list_stores(settings):
+    for store in list_stores(settings, counted=False):
         if store.ingested_at and store.folder and Path(store.folder).is_dir():
             return settings.model_copy(update={"source_dir": Path(store.folder)})
     return settings.model_copy(update={"source_dir": DEFAULT_SOURCE_DIR})

@@ -67,8 +67,9 @@ class ArticleHandlers:
         return lines
 
     def _shown(self, lines: list[str]) -> tuple[str, list[list[str]], Any]:
-        sources = self.sources()
-        return "\n".join(f"- {line}" for line in lines), self.rows(), gr.update(choices=sources)
+        rows = self.rows()
+        choices = [row[0] for row in rows]
+        return "\n".join(f"- {line}" for line in lines), rows, gr.update(choices=choices)
 
 
 def articles_panel(assistant: Assistant) -> None:
