@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from assistant.answering.check import AnswerChecker, LLMAnswerCheck
 from assistant.answering.citations import Verifier
 from assistant.answering.decision import Decider
 from assistant.answering.evidence import EvidenceGatherer
@@ -23,7 +24,7 @@ from assistant.answering.phrasing import Phraser
 from assistant.answering.question import Question
 from assistant.answering.retrieval import HybridRetriever, Retrieved, Retriever
 from assistant.answering.rewrite import Rewriter
-from assistant.answering.selection import LLMSelector, Selection, Selector
+from assistant.answering.selection import LLMSelector, Selection, Selector, selection_messages
 from assistant.errors import BadQuestion, StoreUnavailable
 from assistant.ingest.corpus import article_text, text_reader
 from assistant.ingest.embeddings import build_embedder, fingerprint, token_counter
@@ -34,6 +35,7 @@ from assistant.llm.prompts import load_prompt
 from assistant.schema import (
     ABSTAIN_TEXT,
     Answer,
+    Check,
     Citation,
     Decision,
     Evidence,
@@ -61,7 +63,8 @@ class _Run:
 
 
 class Assistant:
-    """validate -> rewrite -> retrieve -> gather -> select -> decide -> phrase -> verify."""
+    """validate -> rewrite -> retrieve -> gather -> select -> decide -> phrase -> verify
+    (cite, then check)."""
 
     def __init__(
         self,
@@ -75,6 +78,7 @@ class Assistant:
         phraser: Phraser | None = None,
         verifier: Verifier | None = None,
         rewriter: Rewriter | None = None,
+        checker: AnswerChecker | None = None,
         progress: bool = False,
     ) -> None:
         self.settings = s = with_folder(settings or load_settings())
@@ -85,7 +89,11 @@ class Assistant:
         self.part_prompt = load_prompt(s.select_part_prompt)
         self.phrase_prompt = load_prompt(s.phrase_prompt)
         self.condense_prompt = load_prompt(s.condense_prompt)
-        prompts = (self.select_prompt, self.part_prompt, self.phrase_prompt, self.condense_prompt)
+        self.check_prompt = load_prompt(s.check_prompt)
+        prompts = (
+            self.select_prompt, self.part_prompt, self.phrase_prompt, self.check_prompt,
+            self.condense_prompt,
+        )  # fmt: skip
         self.prompt_label = "+".join(p.label for p in prompts)
         self._chat = chat_model
         self._chat_lock = threading.Lock()
@@ -104,6 +112,7 @@ class Assistant:
         self.decider = decider or Decider(s.thresholds)
         self.verifier = verifier or Verifier()
         self._selector, self._phraser, self._rewriter = selector, phraser, rewriter
+        self._checker = checker
 
     @property
     def chat(self) -> ChatModel:
@@ -127,6 +136,14 @@ class Assistant:
             prompts = (self.select_prompt, self.phrase_prompt)
             self._phraser = Phraser(self.chat, *prompts, s.max_answer_tokens)
         return self._phraser
+
+    @property
+    def checker(self) -> AnswerChecker:
+        """The answer check: kind by code, relation by the LLM's yes/no scores."""
+        if self._checker is None:
+            s = self.settings
+            self._checker = LLMAnswerCheck(self.chat, self.check_prompt, s.check_threshold)
+        return self._checker
 
     @property
     def rewriter(self) -> Rewriter:
@@ -157,9 +174,9 @@ class Assistant:
     def stream(
         self, question: str, history: list[Message] | None = None
     ) -> Iterator[str | Found | Answer]:
-        """Yield the chosen evidence (`Found`), then the answer's checked sentences as
-        the model finishes each (never unchecked text), then the final `Answer`, whose
-        text is what counts. An abstention yields its sentence and the `Answer`."""
+        """Yield the chosen evidence (`Found`), then the answer once the citation check
+        and the answer check have passed it (never unchecked text), then the final
+        `Answer`. An abstention yields its sentence and the `Answer`."""
         run = _Run()
         asked = self.validate(question)
         standalone = self.rewrite(asked, history, run.usage) if history else asked
@@ -176,17 +193,26 @@ class Assistant:
         mark, checking = time.perf_counter(), self.verifier.start(q, selection)
         for delta in self.phraser.phrase(q, selection, run.usage):
             run.timings.first_token_s = run.timings.first_token_s or run.since()
-            if piece := checking.feed(delta):
-                yield piece
+            checking.feed(delta)  # the answer is shown once the check below has passed it
         run.timings.generation_s = run.since(mark)
         mark = time.perf_counter()
-        rest, checked = checking.end()
+        checked = checking.end()[1]
+        asked_for = selection_messages(self.select_prompt, q, selection.shown)
+        checked, check = self.checker.check(q, selection, checked, asked_for, run.usage)
         run.timings.citations_s = run.since(mark)
-        if rest:
-            yield rest
+        if check.outcome == "abstained":
+            decision = decision.model_copy(update={"answer": False, "reason": check.reason})
+            decision.signals = {**decision.signals, "says": check.says or 0.0}
+            yield ABSTAIN_TEXT
+            yield self._answer(
+                run, q, asked, found, selection, decision, ABSTAIN_TEXT, [], True,
+                raw=checking.raw, check=check,
+            )  # fmt: skip
+            return
+        yield checked.text
         yield self._answer(
             run, q, asked, found, selection, decision, checked.text, checked.citations, False,
-            raw=checking.raw,
+            raw=checking.raw, check=check,
         )  # fmt: skip
 
     def _evidence(self, question: Question, run: _Run) -> tuple[Retrieved, Selection | None]:
@@ -214,6 +240,7 @@ class Assistant:
         citations: list[Citation],
         abstained: bool,
         raw: str = "",
+        check: Check | None = None,
     ) -> Answer:
         run.timings.total_s = run.since()
         chat = self._chat
@@ -221,7 +248,7 @@ class Assistant:
             question=asked, standalone_question=question.text, text=text,
             citations=citations, abstained=abstained,
             chunks=found.chunks, evidence=selection.shown if selection else [],
-            decision=decision,
+            decision=decision, check=check,
             backend=chat.backend if chat else self.settings.resolved_llm_backend,
             model=chat.model if chat else "", server=getattr(chat, "where", ""),
             prompt=self.prompt_label,

@@ -10,6 +10,7 @@ reads back unchanged.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -166,6 +167,17 @@ class Usage(BaseModel):
             self.completion_tokens = (self.completion_tokens or 0) + max(completion, 0)
 
 
+class Check(BaseModel):
+    """What the answer check did (answering/check.py): kept the answer, moved its
+    citation, answered with the quote itself, or abstained; and the model's score."""
+
+    outcome: Literal["kept", "re-pointed", "quoted", "abstained"]
+    says: float | None = Field(
+        None, description="The model's probability that the cited sentence states the answer."
+    )
+    reason: str = ""
+
+
 class Answer(BaseModel):
     question: str
     standalone_question: str = Field(
@@ -179,6 +191,7 @@ class Answer(BaseModel):
         default=[], description="The numbered sentences the LLM chose from, with its scores."
     )
     decision: Decision | None = None
+    check: Check | None = Field(None, description="What the answer check did (check.py).")
     backend: str = Field(description="What answered: local (this machine) or openai (a server).")
     model: str
     server: str = Field(

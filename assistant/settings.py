@@ -150,7 +150,9 @@ class Settings(BaseSettings):
         "assistant (an exported OPENAI_API_KEY alone sends nothing anywhere).",
     )
     local_model: Path | None = Field(
-        None, description="A GGUF file for the local backend (default: bundled Qwen2.5 1.5B)."
+        None,
+        description="A GGUF file for the local backend (default: bundled "
+        "Qwen2.5-Coder-1.5B-Instruct).",
     )
     model_cache_dir: Path = Field(
         user_cache_dir(),
@@ -223,6 +225,15 @@ class Settings(BaseSettings):
         "for, add the likeliest other sentence of the same article that has it if the model "
         "gave it at least this.",
     )
+    check_threshold: float = Field(
+        0.0,
+        ge=0,
+        le=1,
+        description="Keep a phrased answer only when the model's probability that its cited "
+        "sentence states it reaches this, else move its citation to another chosen sentence "
+        "or abstain (0 = no such read: the default model's scores do not separate right "
+        "from wrong answers, see answering/check.py).",
+    )
     select_prompt: str = Field(
         "select", description="Prompt file in prompts/ that asks which sentence answers."
     )
@@ -236,6 +247,11 @@ class Settings(BaseSettings):
     )
     condense_prompt: str = Field(
         "condense", description="Prompt file in prompts/ that rewrites follow-ups."
+    )
+    check_prompt: str = Field(
+        "check",
+        description="Prompt file in prompts/ that asks whether the cited sentence states the "
+        "answer.",
     )
 
     # --- UI ---------------------------------------------------------------------

@@ -59,6 +59,11 @@ class Question(BaseModel):
     facts: list[list[str]] = []
     follows: str | None = None
     date: bool = False  # a "when" question: counted in date accuracy
+    # a trap item baits a fluent, cited, wrong answer (README_questions.md, "Trap items"):
+    # role = the role is held by someone other than the names in the nearest sentence,
+    # kind = an entity of the right topic but the wrong kind, neighbour = the asked
+    # fund/office/date is not given while sentences about its neighbours are
+    trap: Literal["role", "kind", "neighbour"] | None = None
     note: str = ""
 
     @model_validator(mode="after")
@@ -73,7 +78,8 @@ class Question(BaseModel):
 
     def fingerprint(self) -> str:
         """Changes when anything that affects scoring changes (not the note)."""
-        scored = self.model_dump(exclude={"note"} | (set() if self.date else {"date"}))
+        unset = ({"date"} if not self.date else set()) | ({"trap"} if not self.trap else set())
+        scored = self.model_dump(exclude={"note"} | unset)
         return hashlib.sha256(json.dumps(scored, sort_keys=True).encode()).hexdigest()[:12]
 
 
@@ -85,6 +91,7 @@ class ItemResult(BaseModel):
     split: Split
     answerable: bool
     date: bool = False  # a "when" question (date accuracy)
+    trap: str | None = None  # the error a trap item baits (Question.trap)
     question_hash: str
     question: str
     standalone_question: str
@@ -114,6 +121,19 @@ class ItemResult(BaseModel):
     completion_tokens: int | None = None
     cached_tokens: int = 0  # prompt tokens the local model took from its KV cache (not counted)
     decision: dict[str, Any] | None = None  # the answer-or-abstain signals and margin
+    check: str | None = None  # what the answer check did (Check.outcome); None: not reached
+    says: float | None = None  # the check's P(yes) that the cited sentence states the answer
+
+    @property
+    def wrong_but_cited(self) -> bool:
+        """Cites, and is wrong: states no expected fact of an answerable item, or cites
+        anything for a not-answerable one (a cited correction of a false premise is
+        right). The worst error for this product: it looks checked."""
+        if self.abstained or not self.citations:
+            return False
+        if self.answerable:
+            return self.facts_found == 0
+        return not self.abstention_correct
 
     @property
     def ok(self) -> bool:
@@ -143,6 +163,8 @@ METRICS: tuple[Metric, ...] = (
     Metric("unanswerable_abstained", "unanswerable abstained", "rate", "higher", "n_unanswerable"),
     Metric("false_premise_handled", "false premise handled", "rate", "higher", "n_false_premise"),
     Metric("false_refusal_rate", "false refusal rate", "rate", "lower", "n_answerable"),
+    Metric("wrong_but_cited", "wrong but cited", "rate", "lower", "n_items"),
+    Metric("wrong_but_cited_traps", "wrong but cited, trap items", "rate", "lower", "n_traps"),
     *(Metric(f"hit@{k}", f"retrieval hit@{k}", "rate", "higher", "n_answerable") for k in HIT_KS),
     Metric("mrr", "retrieval MRR", "score", "higher", "n_answerable"),
     Metric("latency_median_s", "latency median", "seconds", "lower", "n_items"),
@@ -155,7 +177,7 @@ METRICS: tuple[Metric, ...] = (
 )
 COUNTS = (
     "n_items", "n_answerable", "n_not_answerable", "n_unanswerable", "n_false_premise",
-    "n_citations", "n_facts_found", "n_date",
+    "n_citations", "n_facts_found", "n_date", "n_traps",
 )  # fmt: skip
 
 
@@ -249,6 +271,7 @@ def score_item(
         split=question.split,
         answerable=question.answerable,
         date=question.date,
+        trap=question.trap,
         question_hash=question.fingerprint(),
         question=question.question,
         standalone_question=answer.standalone_question,
@@ -279,6 +302,8 @@ def score_item(
         completion_tokens=answer.usage.completion_tokens,
         cached_tokens=answer.usage.cached_tokens,
         decision=answer.decision.model_dump() if answer.decision else None,
+        check=answer.check.outcome if answer.check else None,
+        says=answer.check.says if answer.check else None,
     )
 
 
@@ -290,6 +315,7 @@ def summarize(items: Sequence[ItemResult]) -> Summary:
     premises = [i for i in others if i.kind == "false_premise"]
     scored = [i for i in answerable if i.facts_expected]
     dated = [i for i in items if i.date]
+    traps = [i for i in items if i.trap]
     on_answerable = sum(i.citations for i in answerable)
     citations = sum(i.citations for i in items)
     ranks = [i.retrieval_rank for i in answerable]
@@ -302,6 +328,7 @@ def summarize(items: Sequence[ItemResult]) -> Summary:
         "n_citations": citations,
         "n_facts_found": sum(i.facts_found for i in answerable),
         "n_date": len(dated),
+        "n_traps": len(traps),
         "date_accuracy": rate(sum(i.ok for i in dated), len(dated)),
         "fact_recall": mean([i.facts_found / i.facts_expected for i in scored]),
         "source_recall": mean(
@@ -320,6 +347,8 @@ def summarize(items: Sequence[ItemResult]) -> Summary:
             sum(bool(i.abstention_correct) for i in premises), len(premises)
         ),
         "false_refusal_rate": rate(sum(i.abstained for i in answerable), len(answerable)),
+        "wrong_but_cited": rate(sum(i.wrong_but_cited for i in items), len(items)),
+        "wrong_but_cited_traps": rate(sum(i.wrong_but_cited for i in traps), len(traps)),
     }
     for k in HIT_KS:
         summary[f"hit@{k}"] = rate(sum(r is not None and r <= k for r in ranks), len(ranks))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import tomllib
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -242,6 +243,7 @@ def markdown(
             f"not in the baseline: {', '.join(comparison.not_in_baseline) or 'none'}",
             comparison_table(comparison),
         ]
+    parts += ["## Answer check", check_text(items)]
     parts += ["## Gate", gate_text(result).replace("\n", "  \n"), "## Questions", item_table(items)]
     failures = [i for i in items if not i.ok]
     if failures:
@@ -254,6 +256,18 @@ def markdown(
                 f"- cited: {', '.join(i.cited_sources) or 'nothing'}{missing}"
             )
     return "\n\n".join(parts) + "\n"
+
+
+def check_text(items: Sequence[ItemResult]) -> str:
+    """How often the answer check kept, moved, quoted or refused an answer, and the
+    wrong-but-cited items (answers that cite and are wrong)."""
+    outcomes = Counter(i.check or "not reached" for i in items)
+    counts = ", ".join(f"{k} {v}" for k, v in sorted(outcomes.items()))
+    wrong = [i.id for i in items if i.wrong_but_cited]
+    return (
+        f"Outcomes over {len(items)} items: {counts}.  \n"
+        f"Wrong but cited ({len(wrong)}): {', '.join(wrong) or 'none'}"
+    )
 
 
 def write_reports(out: Path, name: str, data: dict[str, Any], text: str) -> list[Path]:

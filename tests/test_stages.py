@@ -17,9 +17,18 @@ from assistant.answering.decision import Decider
 from assistant.answering.question import Question
 from assistant.answering.retrieval import Retrieved
 from assistant.answering.selection import RankSelector, Selection
-from assistant.core import Assistant
+from assistant.core import Assistant, Found
 from assistant.llm import Scores
-from assistant.schema import Decision, Evidence, Message, RetrievedChunk, Thresholds, Usage
+from assistant.schema import (
+    ABSTAIN_TEXT,
+    Answer,
+    Decision,
+    Evidence,
+    Message,
+    RetrievedChunk,
+    Thresholds,
+    Usage,
+)
 from tests.conftest import SEEDS, settings_for
 
 QUESTION = "Where did Biden and Kishida meet a day before the G7 summit?"
@@ -32,8 +41,9 @@ class Replying:
     backend = "fake"
     model = "replying"
 
-    def __init__(self, reply: str) -> None:
+    def __init__(self, reply: str, says: float = 1.0) -> None:
         self.reply = reply
+        self.says = says  # P(yes) it gives the answer check
         self.asked: list[list[Message]] = []
 
     def stream(self, messages: list[Message], max_tokens: int, usage: Usage) -> Iterator[str]:
@@ -44,7 +54,10 @@ class Replying:
     def label_scores(
         self, messages: list[Message], labels: list[str], usage: Usage, prefill: str = ""
     ) -> Scores | None:
-        raise AssertionError("a rank selector never asks the model for scores")
+        # a rank selector never asks for label scores; the answer check asks yes or no
+        assert labels == ["yes", "no"], "a rank selector never asks the model for scores"
+        self.asked.append(messages)
+        return Scores({"yes": self.says, "no": 1 - self.says}, "fake")
 
 
 class Recording:
@@ -74,7 +87,8 @@ def seeds_settings(tmp_path_factory: pytest.TempPathFactory, model_cache: Path):
 
 def test_a_rank_selector_gets_a_phrased_checked_and_cited_answer(seeds_settings) -> None:
     chat = Replying("Biden and Kishida met in Hiroshima.")
-    assistant = Assistant(seeds_settings, chat_model=chat, selector=RankSelector())
+    reading = seeds_settings.model_copy(update={"check_threshold": 0.5})  # the relation read on
+    assistant = Assistant(reading, chat_model=chat, selector=RankSelector())
     answer = assistant.ask(QUESTION)
     assert not answer.abstained, answer.decision
     assert answer.evidence[0].probability == 1.0 and answer.decision is not None
@@ -84,9 +98,15 @@ def test_a_rank_selector_gets_a_phrased_checked_and_cited_answer(seeds_settings)
         assert text[c.start : c.end] == c.quote
     assert answer.text == "Biden and Kishida met in Hiroshima [1]."
     # the phrasing turn shows the model the sentence list, though no LLM selected
-    [messages] = chat.asked
+    messages, checked = chat.asked
     shown = messages[1]["content"]
     assert "Hiroshima" in shown and "1. " in shown and messages[-2]["content"] == "Sentence 1"
+    # the answer check reads on from the selection prompt (sentences, question), the
+    # answer quoted in its own turn
+    assert checked[:2] == messages[:2] and len(checked) == 3
+    said = 'Is this true according to sentence 1: "Biden and Kishida met in Hiroshima."'
+    assert checked[2]["content"].startswith(said)
+    assert answer.check is not None and answer.check.outcome == "kept"
 
 
 def test_a_rank_selector_quotes_the_sentence_when_the_phrasing_is_not_carried(
@@ -111,6 +131,18 @@ def test_the_stages_are_called_in_order_with_the_parsed_question(seeds_settings)
     )
     assert not assistant.ask(QUESTION).abstained
     assert calls == ["retrieve", "gather", "select", "decide", "verify"]
+
+
+def test_an_answer_its_sentence_does_not_state_is_not_shown(seeds_settings) -> None:
+    settings = seeds_settings.model_copy(update={"check_threshold": 0.5})
+    chat = Replying("Biden and Kishida met in Hiroshima.", says=0.2)
+    events = list(Assistant(settings, chat_model=chat, selector=RankSelector()).stream(QUESTION))
+    answer = events[-1]
+    assert isinstance(answer, Answer) and answer.abstained and answer.citations == []
+    assert events[:-1] == [Found(answer.evidence[:1]), ABSTAIN_TEXT]  # no phrased text shown
+    assert answer.check is not None and answer.check.outcome == "abstained"
+    assert answer.decision is not None and answer.decision.reason == answer.check.reason
+    assert answer.decision.signals["says"] == 0.2
 
 
 class NothingFound:

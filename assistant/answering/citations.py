@@ -55,6 +55,7 @@ class CheckedAnswer:
     citations: list[Citation]
     extractive: bool  # the answer is the chosen sentence itself
     dropped: list[str]  # claims left out for want of support
+    raw: str = ""  # the model's reply the claims came from
 
 
 def is_abstention(text: str) -> bool:
@@ -145,6 +146,33 @@ def backed_by(
     return []
 
 
+def without_dates(claim: str, dates: Sequence[str] | None = None) -> str:
+    """The claim without its calendar dates (only those in `dates`, when given)."""
+
+    def drop(match: re.Match[str]) -> str:
+        return "" if dates is None or match.group() in dates else match.group()
+
+    trimmed = re.sub(r"^[\s,]+", "", _DATE_PHRASE.sub(drop, claim))
+    return trimmed[:1].upper() + trimmed[1:]
+
+
+def unquoted_dates(claim: str, question: Question, backing: Sequence[Evidence]) -> list[str]:
+    """The calendar dates of a "when" claim that neither its quotes state nor their
+    relative dates resolve to: the article's date given as the event's ("On January
+    6, 2023, Japan will ..." from a sentence whose "on Thursday" is January 5, 2023;
+    the question's own words let it past the names-and-numbers check)."""
+    said = " ".join(
+        [support_text(e, question) for e in backing]
+        + [n.calendar for e in backing for n in e.dates]
+    )
+    said = fold(said)
+
+    def core(phrase: str) -> str:
+        return fold(re.sub(r"^[\s,]*(?:[Oo]n |[Ii]n )?|[\s,]+$", "", phrase))
+
+    return [m.group() for m in _DATE_PHRASE.finditer(claim) if core(m.group()) not in said]
+
+
 def support_text(evidence: Evidence, question: Question) -> str:
     """The sentence with the dates its expressions resolve to, and, for a question about
     an article's date, that date as a reader writes it."""
@@ -192,10 +220,11 @@ class Citer:
         first, pool = (self.dating, self.dating) if dated else (self.chosen, self.shown)
         backing = backed_by(claim, self.question, first, pool, self.asked_parts)
         if not backing and _DATE_PHRASE.search(claim):  # keep the claim, lose the date
-            trimmed = re.sub(r"^[\s,]+", "", _DATE_PHRASE.sub("", claim))
-            trimmed = trimmed[:1].upper() + trimmed[1:]
+            trimmed = without_dates(claim)
             backing = backed_by(trimmed, self.question, first, pool, self.asked_parts)
             claim = trimmed if backing else claim
+        elif dated and (other := unquoted_dates(claim, self.question, backing)):
+            claim = without_dates(claim, other)  # one date: the event's (the article's is not)
         if not backing:
             self.dropped.append(claim)
             return None
@@ -272,6 +301,7 @@ class CheckedStream:
     def end(self) -> tuple[str, CheckedAnswer]:
         rest = "" if is_abstention(self.raw) else self._check(claims_of(self.raw))
         checked = self.citer.finish(self.raw)
+        checked.raw = self.raw
         if not self.text:  # nothing held: the quoted evidence
             rest = self.text = checked.text
         elif checked.text.startswith(self.text) and checked.text != self.text:

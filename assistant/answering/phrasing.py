@@ -18,7 +18,7 @@ from assistant.answering.question import Question
 from assistant.answering.selection import Selection, selection_messages
 from assistant.llm import ChatModel
 from assistant.llm.prompts import Prompt
-from assistant.schema import Usage
+from assistant.schema import Message, Usage
 
 
 def spoken(numbers: list[int]) -> str:
@@ -36,8 +36,11 @@ class Phraser:
         self.prompt = prompt
         self.max_tokens = max_tokens
 
+    def messages(self, question: Question, selection: Selection) -> list[Message]:
+        """The conversation the answer is written in (the answer check reads on from it)."""
+        asked = selection_messages(self.select_prompt, question, selection.shown)
+        return self.prompt.follow_up(asked, numbers=spoken(selection.numbers))
+
     def phrase(self, question: Question, selection: Selection, usage: Usage) -> Iterator[str]:
         """Stream the answer, from the sentences the selection chose."""
-        asked = selection_messages(self.select_prompt, question, selection.shown)
-        messages = self.prompt.follow_up(asked, numbers=spoken(selection.numbers))
-        yield from self.chat.stream(messages, self.max_tokens, usage)
+        yield from self.chat.stream(self.messages(question, selection), self.max_tokens, usage)

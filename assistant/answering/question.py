@@ -37,7 +37,8 @@ _ASKS_NUMBER = re.compile(
     re.I,
 )
 _ASKS_MONEY = re.compile(
-    r"\bhow much (?:money|government subsidy|subsidy|funding|budget)\b|\bhow much did .* cost\b",
+    r"\bhow much (?:money|government subsidy|subsidy|funding|budget)\b|"
+    rf"\bhow much (?:{_AUX}) .* cost\b",
     re.I,
 )
 # "how many Japanese astronauts will ...": the head noun is the word before the verb
