@@ -6,10 +6,16 @@ VENV ?= .venv
 PYTHON ?= python3
 BIN = $(VENV)/bin
 QUESTION ?= Where did Biden and Kishida meet a day before the G7 summit?
-# PORTABLE=1 builds llama.cpp for any AVX2 CPU instead of this one (same numbers on
-# every AVX2 machine; slower where the CPU has more, e.g. AVX-512: see evals/README.md)
-PORTABLE ?=
+# llama.cpp is built portable by default: AVX2/FMA/F16C kernels, the same numerics on
+# every x86-64 CPU with AVX2, whatever CPU built it. NATIVE=1 builds for this CPU instead
+# (AVX-512 where it has it: faster there, numbers of its own; see evals/README.md), with
+# AMX off: on a VM whose hypervisor does not enable AMX state, the AMX kernels that
+# -march=native turns on crash llama.cpp with a general-protection fault (seen 2026-12-07).
+# The build bypasses pip's wheel cache, which keys a wheel by version, not by these flags.
+NATIVE ?=
 PORTABLE_CMAKE = -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_AVX512=OFF
+NATIVE_CMAKE = -DGGML_NATIVE=ON -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF
+LLAMA_CMAKE = $(if $(NATIVE),$(NATIVE_CMAKE),$(PORTABLE_CMAKE))
 # extra options of `python -m evals`, e.g. EVAL_ARGS="--persist-dir /tmp/store" (CI)
 EVAL_ARGS ?=
 # tests/test_ui_browser.py drives Debian's Chromium through Playwright (which cannot
@@ -27,7 +33,7 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet --upgrade pip
 	# torch==2.13.0 is the CPU build on this disk; an unpinned torch pulls CUDA
 	$(BIN)/pip install --quiet torch==2.13.0
-	$(if $(PORTABLE),CMAKE_ARGS="$(PORTABLE_CMAKE)" $(BIN)/pip install --quiet --no-cache-dir --no-deps llama-cpp-python==0.3.36)
+	CMAKE_ARGS="$(LLAMA_CMAKE)" $(BIN)/pip install --quiet --no-cache-dir --no-deps llama-cpp-python==0.3.36
 	$(BIN)/pip install --quiet -e '.[local,ui,test]'
 	touch $@
 

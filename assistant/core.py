@@ -90,9 +90,10 @@ class Assistant:
         self.phrase_prompt = load_prompt(s.phrase_prompt)
         self.condense_prompt = load_prompt(s.condense_prompt)
         self.check_prompt = load_prompt(s.check_prompt)
+        self.role_prompt = load_prompt(s.check_role_prompt) if s.check_role_prompt else None
         prompts = (
             self.select_prompt, self.part_prompt, self.phrase_prompt, self.check_prompt,
-            self.condense_prompt,
+            *([self.role_prompt] if self.role_prompt else []), self.condense_prompt,
         )  # fmt: skip
         self.prompt_label = "+".join(p.label for p in prompts)
         self._chat = chat_model
@@ -142,7 +143,9 @@ class Assistant:
         """The answer check: kind by code, relation by the LLM's yes/no scores."""
         if self._checker is None:
             s = self.settings
-            self._checker = LLMAnswerCheck(self.chat, self.check_prompt, s.check_threshold)
+            self._checker = LLMAnswerCheck(
+                self.chat, self.check_prompt, s.check_threshold, self.role_prompt
+            )
         return self._checker
 
     @property

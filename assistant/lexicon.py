@@ -91,3 +91,29 @@ PLACES_AND_GROUPS = frozenset(
      "g7", "vice", "white", "house", "us", "uk", "eu", "japan", "china", "korea", "russia",
      "netherlands", "pacific", "indo-pacific", "ocean", "sea", "strait"]
 )  # fmt: skip
+# The noun after "which"/"what" that says what kind of name answers the question
+# (`answering.kinds`): "Which official ...?" a person, "Which company ...?" an
+# organization, "Which street ...?" a place. Singular and plural forms.
+PERSON_NOUNS = frozenset(
+    ["person", "people", "official", "officials", "minister", "ministers", "leader", "leaders",
+     "president", "professor", "chair", "chairman", "chairwoman", "chief", "executive",
+     "secretary", "spokesperson", "spokesman", "spokeswoman", "driver", "councillor",
+     "councilor", "mayor", "engineer", "manager", "director", "governor", "ambassador",
+     "representative", "lawmaker", "senator", "analyst", "expert", "researcher", "economist",
+     "reporter", "journalist", "astronaut", "astronauts", "commander", "envoy", "premier"]
+)  # fmt: skip
+ORG_NOUNS = frozenset(
+    ["company", "companies", "firm", "firms", "university", "universities", "newspaper",
+     "newspapers", "department", "agency", "organisation", "organization", "ministry",
+     "shipyard", "chipmaker", "chipmakers", "maker", "makers", "manufacturer", "manufacturers",
+     "bank", "banks", "party", "institute", "contractor", "operator", "supplier", "think tank",
+     "union", "association", "body", "authority", "council", "court",
+     "broadcaster", "outlet"]
+)  # fmt: skip
+# a group of people may be named as a nationality, religion or community ("the Uyghurs")
+GROUP_NOUNS = frozenset(["group", "groups", "minority", "minorities", "community", "communities"])
+PLACE_NOUNS = frozenset(
+    ["city", "cities", "country", "countries", "prefecture", "state", "street", "road", "town",
+     "village", "region", "island", "port", "base", "district", "area", "neighbourhood",
+     "neighborhood", "station", "venue", "site"]
+)  # fmt: skip

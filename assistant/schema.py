@@ -173,7 +173,9 @@ class Check(BaseModel):
 
     outcome: Literal["kept", "re-pointed", "quoted", "abstained"]
     says: float | None = Field(
-        None, description="The model's probability that the cited sentence states the answer."
+        None,
+        description="The model's probability that the cited sentence states the answer "
+        "(the role read: that the answer's name is the one it gives).",
     )
     reason: str = ""
 

@@ -253,6 +253,12 @@ class Settings(BaseSettings):
         description="Prompt file in prompts/ that asks whether the cited sentence states the "
         "answer.",
     )
+    check_role_prompt: str = Field(
+        "check_role",
+        description="Prompt file in prompts/ that asks which of the cited sentence's names "
+        "answers a who / which / where question (empty = no such read: the claim's name "
+        "need only be of the asked kind and in its quote).",
+    )
 
     # --- UI ---------------------------------------------------------------------
     ui_host: str = Field(

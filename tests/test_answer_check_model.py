@@ -1,6 +1,7 @@
 """The answer check with the default model (`slow`).
 
-The relation read separates a claim its sentence contradicts; it is off by
+The role read picks, among a sentence's names, the one a question asks for; the
+yes/no relation read separates a claim its sentence contradicts, and is off by
 default because on the eval it did not separate right answers from wrong ones
 (answering/check.py says by how much).
 """
@@ -50,8 +51,36 @@ def test_the_model_says_no_to_a_claim_its_sentence_contradicts(assistant: Assist
 
 
 @pytest.mark.slow
-def test_the_default_answer_check_reads_nothing(assistant: Assistant) -> None:
-    """Off by default (`check_threshold` 0): no read, no tokens, the answer kept."""
+@pytest.mark.parametrize(
+    ("question", "name"),
+    [
+        ("Who was the US defence secretary at the Security Consultative Committee?", 2),
+        ("Who was Japan's foreign minister at the Security Consultative Committee?", 3),
+        ("Who was Japan's defence minister at the Security Consultative Committee?", 4),
+    ],
+)
+def test_the_role_read_picks_the_name_in_the_asked_role(
+    assistant: Assistant, question: str, name: int
+) -> None:
+    """One sentence, four people in four roles: the model's likeliest option is the one
+    the question asks for."""
+    meeting = quote("001_b74b093e62153c20.txt", "Secretary of State Antony", "in Washington.")
+    q = Question.parse(question)
+    selection = Selection(shown=[meeting], chosen=[meeting], none=0.0, how="test")
+    conversation = selection_messages(assistant.select_prompt, q, selection.shown)
+    check = LLMAnswerCheck(assistant.chat, load_prompt("check"), 0.0, load_prompt("check_role"))
+    options = ["Antony Blinken", "Lloyd Austin", "Yoshimasa Hayashi", "Yasukazu Hamada"]
+    probs = check.pick(conversation, q, options, [1], Usage())
+    assert max(probs, key=lambda k: probs[k]) == str(name), probs
+
+
+@pytest.mark.slow
+def test_the_default_answer_check_reads_the_role_and_keeps_a_right_answer(
+    assistant: Assistant,
+) -> None:
+    """A "where" question: the role read (on by default) keeps the place the sentence
+    gives; the yes/no read (`check_threshold` 0) reads nothing."""
     answer = assistant.ask("Where did Biden and Kishida meet a day before the G7 summit?")
-    assert answer.check is not None and answer.check.outcome == "kept"
-    assert answer.check.says is None and "Hiroshima" in answer.text
+    assert answer.check is not None and answer.check.outcome == "kept", answer.check
+    assert answer.check.says is not None and answer.check.says > 0.5
+    assert "Hiroshima" in answer.text and "check_role@1" in answer.prompt

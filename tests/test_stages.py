@@ -54,9 +54,12 @@ class Replying:
     def label_scores(
         self, messages: list[Message], labels: list[str], usage: Usage, prefill: str = ""
     ) -> Scores | None:
-        # a rank selector never asks for label scores; the answer check asks yes or no
-        assert labels == ["yes", "no"], "a rank selector never asks the model for scores"
+        # a rank selector never asks for label scores; the answer check asks yes or no, and
+        # its role read which of the quote's names answers (the first one, here)
+        assert labels[0] in ("yes", "0"), "a rank selector never asks the model for scores"
         self.asked.append(messages)
+        if labels[0] == "0":
+            return Scores({label: float(label == "1") for label in labels}, "fake")
         return Scores({"yes": self.says, "no": 1 - self.says}, "fake")
 
 
@@ -87,7 +90,8 @@ def seeds_settings(tmp_path_factory: pytest.TempPathFactory, model_cache: Path):
 
 def test_a_rank_selector_gets_a_phrased_checked_and_cited_answer(seeds_settings) -> None:
     chat = Replying("Biden and Kishida met in Hiroshima.")
-    reading = seeds_settings.model_copy(update={"check_threshold": 0.5})  # the relation read on
+    # the relation read on, the role read off (tests/test_answer_check.py has it)
+    reading = seeds_settings.model_copy(update={"check_threshold": 0.5, "check_role_prompt": ""})
     assistant = Assistant(reading, chat_model=chat, selector=RankSelector())
     answer = assistant.ask(QUESTION)
     assert not answer.abstained, answer.decision
@@ -134,7 +138,7 @@ def test_the_stages_are_called_in_order_with_the_parsed_question(seeds_settings)
 
 
 def test_an_answer_its_sentence_does_not_state_is_not_shown(seeds_settings) -> None:
-    settings = seeds_settings.model_copy(update={"check_threshold": 0.5})
+    settings = seeds_settings.model_copy(update={"check_threshold": 0.5, "check_role_prompt": ""})
     chat = Replying("Biden and Kishida met in Hiroshima.", says=0.2)
     events = list(Assistant(settings, chat_model=chat, selector=RankSelector()).stream(QUESTION))
     answer = events[-1]

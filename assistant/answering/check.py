@@ -5,56 +5,68 @@ numbers are inside the quote it cites. It cannot see what the sentence *says*
 about them: "The minister of economy, trade and industry is Fumio Kishida [1]"
 passes on a sentence that names Prime Minister Kishida beside "export
 controls", every word of the claim being in the question or the quote. Nor can
-it see that a "how much" question got a sentence without an amount. So two
-more checks run on the cited answer, deciding by scores and code as the other
-stages do:
+it see that a "how much" question got a sentence without an amount. So the
+cited answer is checked once more, by code and by the model's scores:
 
-- *kind*: the answer must hold what the question asks for (a date for "when",
-  an amount for "how much", a number for "how many", a name that is not the
-  question's for "who" or "which company"), read by the same code that judges
-  the chosen sentences (`decision.answer_type_found`), now on the claim itself;
-- *relation*: the model's probability of "yes" to 'Is this true according to
-  sentence N: "<the answer>"?', read from its next-token scores as one more
-  user turn after the selection prompt (the sentences and the question are
-  already in llama.cpp's cache: about 35 new tokens). The answer is quoted in
-  the turn, not left as the model's own reply: asked "Does sentence N state
-  what your answer says?" after its reply, the model gave 0.71 to "met in
-  Hiroshima" and 0.71 to "met in Osaka" alike.
-
-Measured on the eval (2026-12-03, Qwen2.5-Coder-1.5B): the read separates a
-claim its sentence contradicts ("met in Osaka" 0.08 against "met in Hiroshima"
-0.61 on the same sentence) but not the errors that reach this stage: wrong
-answers scored 0.61-0.67, right ones 0.41-0.98. So `check_threshold` is 0 by
-default (no read, no cost); with a stronger model behind the openai backend,
-set it (fitted on the dev split as the other thresholds are).
+- *kind*: the answer must hold what the question asks for: a date for "when",
+  an amount for "how much" that the question does not already give, a number
+  for "how many" (`decision.answer_type_found`, on the claim itself); and for
+  a question that asks for a person, an organization or a place
+  (`kinds.asked_kinds`), a name of that kind which its quote holds and the
+  question does not (spaCy's tagger on the quote: `kinds.of_kinds`).
+- *role*: the quote may name several of that kind ("Defence Secretary Lloyd
+  Austin ... Defence Minister Yasukazu Hamada"), and the claim may pick the
+  wrong one. The model is shown the cited sentence's names of the asked kind as
+  numbered options (and 0, "none of them") after the selection prompt (its
+  sentences and the question are already in llama.cpp's cache: about 40 new
+  tokens) and its next-token probabilities over "0".."N" are read. The claim is
+  kept when its name is the likeliest option. A choice among the sentence's own
+  names is what the small model separates; asked yes/no whether the sentence
+  states the claim (the `check` prompt, `check_threshold`), it gave 0.61-0.67
+  to wrong answers and 0.41-0.98 to right ones on the eval (2026-12-03), so that
+  read is off by default; with a stronger model behind the openai backend, set it.
 
 What happens to an answer (`Check.outcome`): `kept`; `re-pointed` (its sentence
 does not state it, another chosen sentence does: the citation moves there);
-`quoted` (the answer already is the chosen sentence itself, quoted by the
-citation step, which the selector chose and the decider judged: not read
-again); `abstained` ("The articles don't say.": the answer lacks what was asked
-(a phrasing that could not find an amount in its sentence is a sign the
-sentence has none), or no chosen sentence states it). A claim that fails is never let through.
+`quoted` (the answer is the chosen sentence itself, quoted: the citation step
+made it so, which the selector chose and the decider judged, or the role read
+named another of the sentence's names than the claim did, and the sentence that
+holds it is quoted instead of the claim); `abstained` ("The articles don't
+say.": the answer lacks what was asked, or the model says its sentence does not
+answer). A claim that fails is never let through.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Protocol
 
 from assistant.answering.citations import MARKER, CheckedAnswer, citation, supports
 from assistant.answering.decision import answer_type_found
 from assistant.answering.evidence import with_dates
+from assistant.answering.kinds import asked_kinds, asks_several, mentions, of_kinds
 from assistant.answering.phrasing import spoken
 from assistant.answering.question import Question
 from assistant.answering.selection import Selection
+from assistant.answering.terms import fold
+from assistant.lexicon import NUMBER_WORDS
 from assistant.llm import ChatModel
 from assistant.llm.prompts import Prompt
 from assistant.schema import Check, Citation, Evidence, Message, Usage
 
 YES, NO = "yes", "no"
 LACKS = "the answer lacks what the question asks for"
+NO_NAME = "the answer names no {kinds} that its quote holds and the question does not"
 NOT_STATED = "the cited sentence does not state the answer"
+NOT_ANSWERED = "the model says the cited sentence names no answer"
+_UNITS = {"million", "billion", "trillion", "thousand", "hundred", "dozen", "percent"}
+AMOUNT = re.compile(rf"\d[\d,.]*\d|\d|\b(?:{'|'.join(sorted(NUMBER_WORDS - _UNITS))})\b", re.I)
+MAX_OPTIONS = 6  # the role read's options: the cited sentences' names of the asked kind
+# the least probability of another of the sentence's names for the sentence to be quoted
+# as the answer in place of the claim (below it, the assistant abstains): set by hand on
+# three reads, 0.58 for the right name (t01), 0.43 and 0.46 for names that answer nothing
+QUOTE_LEAST = 0.5
 
 
 class AnswerChecker(Protocol):
@@ -78,9 +90,17 @@ def claim_text(text: str) -> str:
 
 
 def kind_held(question: Question, text: str) -> bool:
-    """Does the answer's own wording hold the kind of thing the question asks for?"""
+    """Does the answer's own wording hold the kind of thing the question asks for (an
+    amount the question does not already give, for "how much")?"""
     claim = Evidence(source="", start=0, end=len(text), text=text)
+    if question.asks_money or (question.asks_number and not question.counted):
+        return bool(set(amounts(text)) - set(amounts(question.text)))
     return answer_type_found(question, [claim])
+
+
+def amounts(text: str) -> list[str]:
+    """The numbers a text gives ("58", "2.5", "two"), the units of "£58 million" aside."""
+    return [fold(m.group()).replace(",", "") for m in AMOUNT.finditer(text)]
 
 
 def shown_numbers(selection: Selection, cited: Sequence[Citation]) -> list[int]:
@@ -89,14 +109,24 @@ def shown_numbers(selection: Selection, cited: Sequence[Citation]) -> list[int]:
     return [i for i, e in enumerate(selection.shown, start=1) if e.key in keys]
 
 
-class LLMAnswerCheck:
-    """Kind by code, relation by the model's yes/no scores (`least`: the lowest
-    probability of "yes" that keeps a claim; a setting fitted on the dev split)."""
+def quoting(evidence: Evidence) -> CheckedAnswer:
+    """The answer that is the sentence itself, quoted and cited: “...” [1]."""
+    text = f"“{' '.join(evidence.text.split())}” [1]"
+    return CheckedAnswer(text, [citation(1, evidence)], True, [])
 
-    def __init__(self, chat: ChatModel, prompt: Prompt, least: float) -> None:
+
+class LLMAnswerCheck:
+    """Kind by code and spaCy's tagger, role by the model's choice among the quote's
+    names (`role`: the prompt, None = no such read), and, when `least` > 0, relation
+    by its yes/no scores (`least`: the lowest probability of "yes" that keeps a claim)."""
+
+    def __init__(
+        self, chat: ChatModel, prompt: Prompt, least: float, role: Prompt | None = None
+    ) -> None:
         self.chat = chat
         self.prompt = prompt
         self.least = least
+        self.role = role
 
     def check(
         self,
@@ -110,8 +140,103 @@ class LLMAnswerCheck:
             return checked, Check(outcome="quoted")
         if not kind_held(question, MARKER.sub("", checked.text)):  # with the dates it resolves
             return checked, Check(outcome="abstained", reason=LACKS)
-        if self.least <= 0:  # the relation read is off (the default: see `check_threshold`)
+        kinds = frozenset() if question.parts else asked_kinds(question)
+        named = Check(outcome="kept")
+        if kinds:
+            checked, named = self.check_names(
+                question, selection, checked, kinds, conversation, usage
+            )
+        if named.outcome != "kept" or self.least <= 0:  # the yes/no read is off by default
+            return checked, named
+        return self.check_relation(question, selection, checked, conversation, usage)
+
+    def check_names(
+        self,
+        question: Question,
+        selection: Selection,
+        checked: CheckedAnswer,
+        kinds: frozenset[str],
+        conversation: list[Message],
+        usage: Usage,
+    ) -> tuple[CheckedAnswer, Check]:
+        """A person, organization or place was asked for: the claim must name one its
+        quotes hold, and the one the model picks among them."""
+        claim = claim_text(checked.text)
+        quotes = checked.citations
+        options = []
+        for c in quotes:
+            options += [n for n in of_kinds(c.quote, kinds, question) if n not in options]
+        named = [n for n in options if mentions(claim, n)]
+        if not named and (self.role is None or not options):
+            reason = NO_NAME.format(kinds=" or ".join(sorted(kinds)))
+            return checked, Check(outcome="abstained", reason=reason)
+        if self.role is None or asks_several(question):  # one pick cannot name several
             return checked, Check(outcome="kept")
+        if named and named[0] not in options[:MAX_OPTIONS]:
+            options = named[:1]
+        options = options[:MAX_OPTIONS]
+        probs = self.pick(conversation, question, options, shown_numbers(selection, quotes), usage)
+        best = max(probs, key=lambda k: probs[k])
+        says = max(
+            (probs.get(str(i), 0.0) for i, n in enumerate(options, 1) if n in named), default=0
+        )
+        if best == "0":
+            return checked, Check(outcome="abstained", says=round(says, 4), reason=NOT_ANSWERED)
+        chosen = options[int(best) - 1]
+        if chosen in named:
+            return checked, Check(outcome="kept", says=round(says, 4))
+        return self.quote_pick(selection, checked, kinds, question, chosen, probs[best], says)
+
+    def quote_pick(
+        self,
+        selection: Selection,
+        checked: CheckedAnswer,
+        kinds: frozenset[str],
+        question: Question,
+        chosen: str,
+        p: float,
+        says: float,
+    ) -> tuple[CheckedAnswer, Check]:
+        """The model picks another of the sentence's names than the claim's (or the claim
+        names none): quote the sentence that holds it when the pick is clear, else abstain."""
+        if p < QUOTE_LEAST:
+            reason = f"the model leans to {chosen!r} ({p:.2f}), not the answer's name"
+            return checked, Check(outcome="abstained", says=round(says, 4), reason=reason)
+        holder = next(c for c in checked.citations if chosen in of_kinds(c.quote, kinds, question))
+        evidence = next(e for e in selection.shown if e.key == (holder.source, holder.start))
+        reason = f"the model picks {chosen!r} ({p:.2f}), not the answer's name"
+        return quoting(evidence), Check(outcome="quoted", says=round(says, 4), reason=reason)
+
+    def pick(
+        self,
+        conversation: list[Message],
+        question: Question,
+        options: list[str],
+        numbers: list[int],
+        usage: Usage,
+    ) -> dict[str, float]:
+        """The model's probabilities over "0" (none) and "1".."N" (the options)."""
+        assert self.role is not None
+        listed = "\n".join(f"{i}. {name}" for i, name in enumerate(options, start=1))
+        asked = self.role.user.format(
+            question=question.text, numbers=spoken(numbers), options=listed
+        )
+        messages = [*conversation, {"role": "user", "content": asked}]
+        labels = [str(i) for i in range(len(options) + 1)]
+        scores = self.chat.label_scores(messages, labels, usage)
+        if scores is None:  # a backend without scores: keep the claim
+            return {"1": 1.0}
+        return dict(scores.probs)
+
+    def check_relation(
+        self,
+        question: Question,
+        selection: Selection,
+        checked: CheckedAnswer,
+        conversation: list[Message],
+        usage: Usage,
+    ) -> tuple[CheckedAnswer, Check]:
+        """The yes/no read: does the cited sentence state the claim (else another chosen one)?"""
         numbers = shown_numbers(selection, checked.citations)
         claim = claim_text(checked.text)
         said = self.says(conversation, claim, numbers, usage)

@@ -31,6 +31,7 @@ from assistant.answering.selection import Selection
 from assistant.answering.terms import (
     DATE_LIKE,
     DAY_LIKE,
+    MONEY,
     MONTH_NAMES,
     NUMBER_LIKE,
     fold,
@@ -40,11 +41,6 @@ from assistant.answering.terms import (
 from assistant.lexicon import PLACES_AND_GROUPS
 from assistant.schema import TYPED_LEAST, Decision, Evidence, RetrievedChunk, Thresholds
 
-_MONEY = re.compile(
-    r"[$€£¥]\s?\d|\b\d[\d,.]*\s*(?:million|billion|trillion)?\s*(?:yen|dollars?|euros?|won)\b|"
-    r"\b(?:million|billion|trillion)\b",
-    re.I,
-)
 _COUNT = re.compile(  # a count: "24", "1,200", "two" (not "7th" or "2-nanometer")
     r"\b(?:\d[\d,.]*|two|three|four|five|six|seven|eight|nine|ten|dozens?|hundreds?|"
     r"thousands?|millions?)\b(?!-)",
@@ -67,7 +63,7 @@ def answer_type_found(question: Question, chosen: Sequence[Evidence]) -> bool:
     text = " ".join(with_dates(s) for s in chosen)  # "on Thursday [May 18, 2023]" is a date
     asked = set(question.terms)
     if question.asks_money:
-        return _MONEY.search(text) is not None
+        return MONEY.search(text) is not None
     if question.counted:  # "how many Patriot missiles": a number within a few words of it
         stems = {w[:5].lower() for w in question.counted.split() if len(w) > 2}
         return any(

@@ -36,6 +36,13 @@ DAY_LIKE = re.compile(
     r"\b\d{4}\.\s*\d{1,2}\.\s*\d{1,2}\b|\b\d{1,2}(?:st|nd|rd|th)\b",
     re.I,
 )
+# an amount of money: "$5 billion", "£58 million", "1.2 trillion yen", "a million"
+MONEY = re.compile(
+    r"[$€£¥]\s?\d[\d,.]*(?:\s*(?:million|billion|trillion|bn|m)\b)?|"
+    r"\b\d[\d,.]*\s*(?:million|billion|trillion)?\s*(?:yen|dollars?|euros?|won|pounds?)\b|"
+    r"\b\d[\d,.]*\s*(?:million|billion|trillion)\b|\b(?:million|billion|trillion)\b",
+    re.I,
+)
 NUMBER_LIKE = re.compile(rf"\d|\b(?:{'|'.join(sorted(NUMBER_WORDS))})\b", re.I)
 
 
