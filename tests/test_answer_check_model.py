@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.answering.check import LLMAnswerCheck
+from assistant.answering.check import Case, LLMAnswerCheck
+from assistant.answering.citations import CheckedAnswer
 from assistant.answering.question import Question
 from assistant.answering.selection import Selection, selection_messages
 from assistant.core import Assistant
@@ -70,8 +71,9 @@ def test_the_role_read_picks_the_name_in_the_asked_role(
     conversation = selection_messages(assistant.select_prompt, q, selection.shown)
     check = LLMAnswerCheck(assistant.chat, load_prompt("check"), 0.0, load_prompt("check_role"))
     options = ["Antony Blinken", "Lloyd Austin", "Yoshimasa Hayashi", "Yasukazu Hamada"]
-    probs = check.pick(conversation, q, options, [1], Usage())
-    assert max(probs, key=lambda k: probs[k]) == str(name), probs
+    checked = CheckedAnswer("", [], False, [])  # the read needs only the conversation
+    probs = check.pick(Case(q, selection, checked, conversation, Usage()), options, [1])
+    assert probs is not None and max(probs, key=lambda k: probs[k]) == str(name), probs
 
 
 @pytest.mark.slow

@@ -310,3 +310,18 @@ def test_a_when_answer_quoted_as_is_quotes_the_chosen_sentence_with_the_day() ->
         "It took place on April 8, 2024.", Question.parse(who), [first_summit, quad], [quad]
     )
     assert checked.citations[0].start == first_summit.start
+
+
+def test_a_when_answer_gives_one_date_the_events_not_the_articles() -> None:
+    """ "On January 6, 2023 (the article's date), Japan will reinforce ..." from a sentence
+    whose "on Thursday" is January 5: the article's date is taken out, the event's added
+    with the expression it was resolved from."""
+    said = sentence(NISHIMURA, "reinforce")
+    checked = cite_from(
+        said,
+        "On January 6, 2023, Japan will reinforce export-control cooperation with the US.",
+        "When did Nishimura say Japan would reinforce export-control cooperation with the US?",
+    )
+    assert "January 6" not in checked.text, checked.text
+    assert "January 5, 2023" in checked.text and "“on Thursday”" in checked.text
+    assert checked.text.count("2023") == 1

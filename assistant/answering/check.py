@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Protocol
 
 from assistant.answering.citations import MARKER, CheckedAnswer, citation, supports
@@ -103,16 +104,27 @@ def amounts(text: str) -> list[str]:
     return [fold(m.group()).replace(",", "") for m in AMOUNT.finditer(text)]
 
 
-def shown_numbers(selection: Selection, cited: Sequence[Citation]) -> list[int]:
-    """The cited sentences' numbers in the list the model read (1-based)."""
-    keys = [(c.source, c.start) for c in cited]
-    return [i for i, e in enumerate(selection.shown, start=1) if e.key in keys]
-
-
 def quoting(evidence: Evidence) -> CheckedAnswer:
     """The answer that is the sentence itself, quoted and cited: “...” [1]."""
     text = f"“{' '.join(evidence.text.split())}” [1]"
     return CheckedAnswer(text, [citation(1, evidence)], True, [])
+
+
+@dataclass
+class Case:
+    """One answer under check: the question, what the model chose from, the cited
+    answer, the selection conversation it came from, and the usage to count reads in."""
+
+    question: Question
+    selection: Selection
+    checked: CheckedAnswer
+    conversation: list[Message]
+    usage: Usage
+
+    def numbers(self, cited: Sequence[Citation]) -> list[int]:
+        """The cited sentences' numbers in the list the model read (1-based)."""
+        keys = [(c.source, c.start) for c in cited]
+        return [i for i, e in enumerate(self.selection.shown, start=1) if e.key in keys]
 
 
 class LLMAnswerCheck:
@@ -140,31 +152,22 @@ class LLMAnswerCheck:
             return checked, Check(outcome="quoted")
         if not kind_held(question, MARKER.sub("", checked.text)):  # with the dates it resolves
             return checked, Check(outcome="abstained", reason=LACKS)
+        case = Case(question, selection, checked, conversation, usage)
         kinds = frozenset() if question.parts else asked_kinds(question)
         named = Check(outcome="kept")
         if kinds:
-            checked, named = self.check_names(
-                question, selection, checked, kinds, conversation, usage
-            )
+            checked, named = self.check_names(case, kinds)
         if named.outcome != "kept" or self.least <= 0:  # the yes/no read is off by default
             return checked, named
-        return self.check_relation(question, selection, checked, conversation, usage)
+        return self.check_relation(case)
 
-    def check_names(
-        self,
-        question: Question,
-        selection: Selection,
-        checked: CheckedAnswer,
-        kinds: frozenset[str],
-        conversation: list[Message],
-        usage: Usage,
-    ) -> tuple[CheckedAnswer, Check]:
+    def check_names(self, case: Case, kinds: frozenset[str]) -> tuple[CheckedAnswer, Check]:
         """A person, organization or place was asked for: the claim must name one its
         quotes hold, and the one the model picks among them."""
+        checked, question = case.checked, case.question
         claim = claim_text(checked.text)
-        quotes = checked.citations
-        options = []
-        for c in quotes:
+        options: list[str] = []
+        for c in checked.citations:
             options += [n for n in of_kinds(c.quote, kinds, question) if n not in options]
         named = [n for n in options if mentions(claim, n)]
         if not named and (self.role is None or not options):
@@ -175,86 +178,60 @@ class LLMAnswerCheck:
         if named and named[0] not in options[:MAX_OPTIONS]:
             options = named[:1]
         options = options[:MAX_OPTIONS]
-        probs = self.pick(conversation, question, options, shown_numbers(selection, quotes), usage)
+        probs = self.pick(case, options, case.numbers(checked.citations))
+        if probs is None:  # a backend without scores: the kind check is all there is
+            return checked, Check(outcome="kept")
         best = max(probs, key=lambda k: probs[k])
-        says = max(
-            (probs.get(str(i), 0.0) for i, n in enumerate(options, 1) if n in named), default=0
+        says = round(
+            max(
+                (probs.get(str(i), 0.0) for i, n in enumerate(options, 1) if n in named), default=0
+            ),
+            4,
         )
         if best == "0":
-            return checked, Check(outcome="abstained", says=round(says, 4), reason=NOT_ANSWERED)
+            return checked, Check(outcome="abstained", says=says, reason=NOT_ANSWERED)
         chosen = options[int(best) - 1]
         if chosen in named:
-            return checked, Check(outcome="kept", says=round(says, 4))
-        return self.quote_pick(selection, checked, kinds, question, chosen, probs[best], says)
-
-    def quote_pick(
-        self,
-        selection: Selection,
-        checked: CheckedAnswer,
-        kinds: frozenset[str],
-        question: Question,
-        chosen: str,
-        p: float,
-        says: float,
-    ) -> tuple[CheckedAnswer, Check]:
-        """The model picks another of the sentence's names than the claim's (or the claim
-        names none): quote the sentence that holds it when the pick is clear, else abstain."""
-        if p < QUOTE_LEAST:
-            reason = f"the model leans to {chosen!r} ({p:.2f}), not the answer's name"
-            return checked, Check(outcome="abstained", says=round(says, 4), reason=reason)
+            return checked, Check(outcome="kept", says=says)
+        if probs[best] < QUOTE_LEAST:
+            reason = f"the model leans to {chosen!r} ({probs[best]:.2f}), not the answer's name"
+            return checked, Check(outcome="abstained", says=says, reason=reason)
         holder = next(c for c in checked.citations if chosen in of_kinds(c.quote, kinds, question))
-        evidence = next(e for e in selection.shown if e.key == (holder.source, holder.start))
-        reason = f"the model picks {chosen!r} ({p:.2f}), not the answer's name"
-        return quoting(evidence), Check(outcome="quoted", says=round(says, 4), reason=reason)
+        evidence = next(e for e in case.selection.shown if e.key == (holder.source, holder.start))
+        reason = f"the model picks {chosen!r} ({probs[best]:.2f}), not the answer's name"
+        return quoting(evidence), Check(outcome="quoted", says=says, reason=reason)
 
-    def pick(
-        self,
-        conversation: list[Message],
-        question: Question,
-        options: list[str],
-        numbers: list[int],
-        usage: Usage,
-    ) -> dict[str, float]:
+    def pick(self, case: Case, options: list[str], numbers: list[int]) -> dict[str, float] | None:
         """The model's probabilities over "0" (none) and "1".."N" (the options)."""
         assert self.role is not None
         listed = "\n".join(f"{i}. {name}" for i, name in enumerate(options, start=1))
         asked = self.role.user.format(
-            question=question.text, numbers=spoken(numbers), options=listed
+            question=case.question.text, numbers=spoken(numbers), options=listed
         )
-        messages = [*conversation, {"role": "user", "content": asked}]
+        messages = [*case.conversation, {"role": "user", "content": asked}]
         labels = [str(i) for i in range(len(options) + 1)]
-        scores = self.chat.label_scores(messages, labels, usage)
-        if scores is None:  # a backend without scores: keep the claim
-            return {"1": 1.0}
-        return dict(scores.probs)
+        scores = self.chat.label_scores(messages, labels, case.usage)
+        return dict(scores.probs) if scores else None
 
-    def check_relation(
-        self,
-        question: Question,
-        selection: Selection,
-        checked: CheckedAnswer,
-        conversation: list[Message],
-        usage: Usage,
-    ) -> tuple[CheckedAnswer, Check]:
+    def check_relation(self, case: Case) -> tuple[CheckedAnswer, Check]:
         """The yes/no read: does the cited sentence state the claim (else another chosen one)?"""
-        numbers = shown_numbers(selection, checked.citations)
+        checked = case.checked
         claim = claim_text(checked.text)
-        said = self.says(conversation, claim, numbers, usage)
+        said = self.says(case.conversation, claim, case.numbers(checked.citations), case.usage)
         if said >= self.least:
             return checked, Check(outcome="kept", says=said)
         if len(checked.citations) == 1:  # one claim, one quote: another chosen one may state it
-            for other in selection.chosen:
-                if other.key == (checked.citations[0].source, checked.citations[0].start):
+            first = checked.citations[0]
+            for other in case.selection.chosen:
+                if other.key == (first.source, first.start):
                     continue
-                if not supports(claim, question.text, with_dates(other)):
+                if not supports(claim, case.question.text, with_dates(other)):
                     continue
-                numbers = shown_numbers(selection, [citation(1, other)])
-                again = self.says(conversation, claim, numbers, usage)
+                moved = [citation(1, other)]
+                again = self.says(case.conversation, claim, case.numbers(moved), case.usage)
                 if again >= self.least:
-                    moved = CheckedAnswer(
-                        checked.text, [citation(1, other)], False, checked.dropped, checked.raw
-                    )
-                    return moved, Check(outcome="re-pointed", says=again)
+                    kept = CheckedAnswer(checked.text, moved, False, checked.dropped, checked.raw)
+                    return kept, Check(outcome="re-pointed", says=again)
         return checked, Check(outcome="abstained", says=said, reason=NOT_STATED)
 
     def says(
