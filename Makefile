@@ -14,7 +14,9 @@ QUESTION ?= Where did Biden and Kishida meet a day before the G7 summit?
 # The build bypasses pip's wheel cache, which keys a wheel by version, not by these flags.
 NATIVE ?=
 PORTABLE_CMAKE = -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_AVX512=OFF
-NATIVE_CMAKE = -DGGML_NATIVE=ON -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF
+# (-DGGML_AMX_*=OFF does not undo what -march=native turns on; gcc's explicit -mno-* does)
+NO_AMX = -mno-amx-tile\ -mno-amx-int8\ -mno-amx-bf16
+NATIVE_CMAKE = -DGGML_NATIVE=ON -DCMAKE_C_FLAGS=$(NO_AMX) -DCMAKE_CXX_FLAGS=$(NO_AMX)
 LLAMA_CMAKE = $(if $(NATIVE),$(NATIVE_CMAKE),$(PORTABLE_CMAKE))
 # extra options of `python -m evals`, e.g. EVAL_ARGS="--persist-dir /tmp/store" (CI)
 EVAL_ARGS ?=
