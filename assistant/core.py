@@ -140,7 +140,8 @@ class Assistant:
 
     @property
     def checker(self) -> AnswerChecker:
-        """The answer check: kind by code, relation by the LLM's yes/no scores."""
+        """The answer check: kind by code and spaCy, role by the LLM's pick among the quote's
+        names, relation by its yes/no scores (off unless `check_threshold` > 0)."""
         if self._checker is None:
             s = self.settings
             self._checker = LLMAnswerCheck(

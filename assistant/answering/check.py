@@ -93,10 +93,9 @@ def claim_text(text: str) -> str:
 def kind_held(question: Question, text: str) -> bool:
     """Does the answer's own wording hold the kind of thing the question asks for (an
     amount the question does not already give, for "how much")?"""
-    claim = Evidence(source="", start=0, end=len(text), text=text)
     if question.asks_money or (question.asks_number and not question.counted):
         return bool(set(amounts(text)) - set(amounts(question.text)))
-    return answer_type_found(question, [claim])
+    return answer_type_found(question, [Evidence(source="", start=0, end=len(text), text=text)])
 
 
 def amounts(text: str) -> list[str]:
