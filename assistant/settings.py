@@ -158,6 +158,12 @@ class Settings(BaseSettings):
         user_cache_dir(),
         description="Where the bundled GGUF is assembled once ($XDG_CACHE_HOME/news-assistant).",
     )
+    local_engine: Literal["llama-cpp-python", "xllamacpp"] = Field(
+        "llama-cpp-python",
+        description="What runs the local model: llama-cpp-python (compiled by `make setup`) or "
+        "xllamacpp (llama.cpp's server, a prebuilt wheel; answers of its own, "
+        "benchmarks/engines.md).",
+    )
     n_ctx: int = Field(4096, ge=512, description="Context window of the local model.")
     n_threads: int | None = Field(None, description="CPU threads for the local model.")
     openai_api_key: SecretStr | None = Field(

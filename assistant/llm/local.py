@@ -1,6 +1,8 @@
-"""The offline default: a GGUF run in process by llama-cpp-python.
+"""The offline default: a GGUF run in process by llama-cpp-python, compiled on this machine.
 
-One llama.cpp context, used by one request at a time (a lock). The selector's
+`make setup` builds it portable (NATIVE=1: for this CPU); `embedded.ServerChat` is the
+prebuilt alternative. One llama.cpp context, used by one question at a
+time (a lock). The selector's
 label scores are read straight from the logits after the prompt is evaluated,
 and `PrefixCache` fixes where each prompt starts reading, so a question's
 scores do not depend on what was asked before it.
@@ -12,6 +14,7 @@ import math
 import os
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +27,7 @@ from assistant.settings import Settings
 
 class LocalChat:
     backend = "local"
+    serial = True  # one question at a time (Assistant holds `session`), as `embedded.ServerChat`
 
     def __init__(self, model_path: Path, settings: Settings) -> None:
         try:
@@ -33,7 +37,8 @@ class LocalChat:
         self.model = model_path.name
         self.where = str(model_path)
         self.temperature = settings.temperature
-        self._lock = threading.Lock()  # one llama.cpp context serves one request at a time
+        self.engine = f"llama-cpp-python {_version()}"
+        self.lock = threading.RLock()  # one llama.cpp context serves one request at a time
         try:
             self._llama = Llama(
                 model_path=str(model_path),
@@ -48,6 +53,12 @@ class LocalChat:
         self._format: Any = None
         self._labels: dict[str, list[int]] = {}
         self._prefixes = PrefixCache(self._llama, self._prompt_tokens)
+
+    @contextmanager
+    def session(self) -> Iterator[None]:
+        """Hold the engine for one question (its prompts are not interleaved with others')."""
+        with self.lock:
+            yield
 
     def _prompt_tokens(self, messages: list[Message]) -> list[int]:
         """The chat prompt as tokens, exactly as `create_chat_completion` renders it."""
@@ -88,7 +99,7 @@ class LocalChat:
         import llama_cpp
         import numpy as np
 
-        with self._lock:
+        with self.lock:
             llama = self._llama
             tokens = self._prompt_tokens(messages)
             if prefill:
@@ -111,7 +122,7 @@ class LocalChat:
             return Scores.from_logprobs(found, labels, "logits")
 
     def stream(self, messages: list[Message], max_tokens: int, usage: Usage) -> Iterator[str]:
-        with self._lock:
+        with self.lock:
             completion = 0
             prompt = self._prompt_tokens(messages)
             cached, read = self._prefixes.start(messages, prompt)  # llama.cpp reads on from there
@@ -130,3 +141,9 @@ class LocalChat:
             usage.add(
                 prompt=len(prompt) - cached + read, completion=completion, cached=cached - read
             )
+
+
+def _version() -> str:
+    from importlib.metadata import version
+
+    return version("llama-cpp-python")

@@ -30,8 +30,8 @@ if TYPE_CHECKING:
 KEEP = 4  # saved heads (one per prompt: select, condense, ...); a few MB each
 
 
-def common_prefix(cached: Sequence[int], tokens: Sequence[int]) -> int:
-    """How many leading tokens two token lists share."""
+def common_prefix(cached: Sequence[object], tokens: Sequence[object]) -> int:
+    """How many leading items two sequences share (tokens, or characters of two prompts)."""
     n = 0
     for a, b in zip(cached, tokens, strict=False):
         if a != b:

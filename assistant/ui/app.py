@@ -9,7 +9,9 @@ Gradio's queue lets several people use the page at once: answers wait their turn
 (`ui_concurrency` at a time, one for the local model) while the page stays live.
 
 The event handlers are methods of `ChatHandlers`, plain Python that the tests
-drive without a browser; `ui_render` makes the HTML.
+drive without a browser; `ui_render` makes the HTML. One endpoint is documented
+for programs ("Use via API" in the footer): `/ask`, a question in, JSON out (the
+evidence first, then the answer), in the same queue as the chat's answers.
 """
 
 from __future__ import annotations
@@ -81,6 +83,16 @@ CSS = """
 #na-status { font-size: .85em; }
 """
 
+ASK_API = """Answer one question from the articles (no conversation), as JSON.
+
+Streams up to two outputs; `predict()` returns the last. First, once the evidence is
+chosen, `{"stage": "evidence", "question", "evidence": [{"file", "quote", "start",
+"end", "title", "date", "probability"}]}` (none when the assistant abstains before
+choosing). Then `{"stage": "answer", "question", "text", "abstained", "citations":
+[{"number", "file", "quote", "start", "end", "title", "date"}], "backend", "model",
+"server", "timings": {"evidence_s", "first_token_s", "total_s", ...}}`. Every quote is
+the article's text[start:end]. A bad question or an unreachable LLM is an error."""
+
 
 class ChatHandlers:
     """What the page's events do, as plain methods over one `Assistant`."""
@@ -149,6 +161,27 @@ class ChatHandlers:
         history = remember(history, question, answer.text)
         yield [*shown, {"role": "assistant", "content": content}], history, False, None
 
+    def ask(self, question: str) -> Iterator[dict[str, Any]]:
+        """The `/ask` endpoint: the chosen evidence as JSON once it is known, then the
+        answer (see `ASK_API`). Errors reach the client as a `gr.Error` with the
+        user-facing message; a bug's details stay in the server log."""
+        try:
+            for event in self.assistant.stream(question):
+                if isinstance(event, Found):
+                    yield evidence_json(question, event)
+                elif isinstance(event, Answer):
+                    yield answer_json(event)
+        except AssistantError as exc:
+            log.info("question failed: %s", exc)
+            raise gr.Error(str(exc), title="The question was not answered") from None
+        except Exception as exc:
+            log.exception("question failed")
+            raise gr.Error(
+                f"Something went wrong while answering ({type(exc).__name__}). "
+                "The details are in the server log; please try again.",
+                title="The question was not answered",
+            ) from None
+
     def clear(self) -> tuple[list[dict[str, Any]], list[Message], None, bool]:
         """Empty chat and conversation (a running or queued answer is cancelled)."""
         return [], [], None, False
@@ -159,6 +192,40 @@ class ChatHandlers:
         chunks, folder = self.assistant.store.count(), str(self.assistant.settings.folder)
         where = getattr(chat, "where", "")
         return status_markdown(chat.backend, chat.model, where, articles, chunks, folder)
+
+
+def evidence_json(question: str, found: list[Evidence]) -> dict[str, Any]:
+    """The `/ask` endpoint's first output: the sentences chosen to answer from."""
+    evidence = [
+        {
+            "file": e.source, "quote": e.text, "start": e.start, "end": e.end,
+            "title": e.title, "date": e.date, "probability": e.probability,
+        }
+        for e in found
+    ]  # fmt: skip
+    return {"stage": "evidence", "question": question.strip(), "evidence": evidence}
+
+
+def answer_json(answer: Answer) -> dict[str, Any]:
+    """The `/ask` endpoint's last output: the checked answer, its citations, what made it."""
+    citations = [
+        {
+            "number": c.number, "file": c.source, "quote": c.quote, "start": c.start,
+            "end": c.end, "title": c.title, "date": c.date,
+        }
+        for c in answer.citations
+    ]  # fmt: skip
+    return {
+        "stage": "answer",
+        "question": answer.question,
+        "text": answer.text,
+        "abstained": answer.abstained,
+        "citations": citations,
+        "backend": answer.backend,
+        "model": answer.model,
+        "server": answer.server,
+        "timings": answer.timings.model_dump(),
+    }
 
 
 def build_app(assistant: Assistant, examples: list[str] | None = None) -> gr.Blocks:
@@ -173,6 +240,9 @@ def build_app(assistant: Assistant, examples: list[str] | None = None) -> gr.Blo
         page = _Page.lay_out(EXAMPLES if examples is None else examples)
         page.wire(handlers)
         articles_panel(assistant)
+        gr.api(  # the documented endpoint; its answers share the chat's queue places
+            handlers.ask, api_name="ask", api_description=ASK_API, concurrency_id="answer"
+        )
     return demo
 
 
