@@ -53,7 +53,7 @@ from typing import Any
 
 from assistant.offline import go_offline
 from benchmarks.llama_server import Served, serve
-from benchmarks.measure import CACHE, ROOT, assistant_command, machine, percentile
+from benchmarks.measure import CACHE, ROOT, assistant_command, machine, percentile, stop
 
 RESULTS = ROOT / "benchmarks" / "concurrency.md"
 READY_TIMEOUT_S = 600  # the first start ingests the seeds and exports MiniLM
@@ -143,12 +143,7 @@ def running_ui(engine: Engine) -> Iterator[str]:
         wait_for_port(port, process, log)
         yield f"http://127.0.0.1:{port}"
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
 
 
 def is_evidence(output: Any) -> bool:

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from benchmarks.measure import CACHE, ROOT
+from benchmarks.measure import CACHE, ROOT, stop
 
 CTX_PER_SLOT = 4096  # the assistant's own n_ctx: each slot holds a whole answer's prompt
 READY_TIMEOUT_S = 300
@@ -97,12 +97,7 @@ def serve(slots: int, model: Path | None = None, threads: int | None = None) -> 
     finally:
         if process.stdin:
             process.stdin.close()
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
 
 
 def announced(process: subprocess.Popen[str]) -> Served:

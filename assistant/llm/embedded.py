@@ -1,10 +1,10 @@
-"""The offline default: a GGUF run in process by llama.cpp's own C++ server (xllamacpp).
+"""A GGUF run in process by llama.cpp's own C++ server (xllamacpp): `local_engine = "xllamacpp"`.
 
 Why this engine: xllamacpp installs from PyPI as a prebuilt wheel (no compiler, AVX2
 kernels, AVX-512 and AMX off), so a fresh machine answers within minutes and every
-x86-64 machine with AVX2 runs the same kernels. llama-cpp-python (`local.LocalChat`)
-stays for a build tuned to one CPU (`make setup NATIVE=1`); measurements in
-benchmarks/engines.md.
+x86-64 machine with AVX2 runs the same kernels. It is not the default yet: its answers
+scored lower on the seed eval than the compiled llama-cpp-python (`local.LocalChat`);
+measurements in benchmarks/engines.md.
 
 The selector's label scores are the next-token probabilities of the label tokens,
 a softmax over the whole vocabulary as `LocalChat` reads from the logits: the server
