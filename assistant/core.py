@@ -47,6 +47,11 @@ from assistant.schema import (
 from assistant.settings import Settings, load_settings
 
 
+class Ranked(list[Evidence]):
+    """A `stream()` event: the sentences retrieval found closest to the question, best
+    first, before the model has read them (what is being read, not an answer)."""
+
+
 class Found(list[Evidence]):
     """A `stream()` event: the chosen evidence, known before the answer is phrased."""
 
@@ -178,8 +183,9 @@ class Assistant:
 
     def stream(
         self, question: str, history: list[Message] | None = None
-    ) -> Iterator[str | Found | Answer]:
-        """Yield the chosen evidence (`Found`), then the answer once the citation check
+    ) -> Iterator[str | Ranked | Found | Answer]:
+        """Yield the closest sentences once retrieval has ranked them (`Ranked`, about a
+        second in), the chosen evidence (`Found`), then the answer once the citation check
         and the answer check have passed it (never unchecked text), then the final
         `Answer`. An abstention yields its sentence and the `Answer`."""
         asked = self.validate(question)
@@ -194,12 +200,18 @@ class Assistant:
         chat = self.chat
         return chat.session() if getattr(chat, "serial", False) else nullcontext()  # type: ignore[attr-defined]
 
-    def _stream(self, asked: str, history: list[Message] | None) -> Iterator[str | Found | Answer]:
+    def _stream(
+        self, asked: str, history: list[Message] | None
+    ) -> Iterator[str | Ranked | Found | Answer]:
         run = _Run()
         standalone = self.rewrite(asked, history, run.usage) if history else asked
         run.timings.rewrite_s = run.since() if history else 0.0
         q = Question.parse(standalone)
-        found, selection = self._evidence(q, run)
+        found, shown = self._retrieve(q, run)
+        if shown:
+            run.timings.ranked_s = run.since()
+            yield Ranked(sorted(shown, key=lambda e: -e.relevance))
+        selection = self._select(q, shown, run)
         decision = self.decider.decide(q, found.chunks, selection, found.similarity)
         run.timings.evidence_s = run.since()
         if selection is None or not decision.answer:
@@ -232,18 +244,22 @@ class Assistant:
             raw=checking.raw, check=check,
         )  # fmt: skip
 
-    def _evidence(self, question: Question, run: _Run) -> tuple[Retrieved, Selection | None]:
-        """Retrieve, gather the sentences and, when any is close enough, let the
-        selector choose among them (None: nothing relevant, the model is not asked)."""
+    def _retrieve(self, question: Question, run: _Run) -> tuple[Retrieved, list[Evidence]]:
+        """Retrieve and gather the sentences the model may choose from (none when no
+        chunk is close enough: the model is then not asked)."""
         mark = time.perf_counter()
         found = self.retriever.search(question)
         close = found.similarity >= self.settings.min_relevance
         shown = self.gatherer.gather(question, found.chunks) if close else []
         run.timings.retrieval_s = run.since(mark)
+        return found, shown
+
+    def _select(self, question: Question, shown: list[Evidence], run: _Run) -> Selection | None:
+        """The selector's choice among the gathered sentences (None: there were none)."""
         if not shown:
-            return found, None
+            return None
         run.timings.prompt_ready_s = run.since()
-        return found, self.selector.select(question, shown, run.usage)
+        return self.selector.select(question, shown, run.usage)
 
     def _answer(
         self,

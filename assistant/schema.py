@@ -136,6 +136,7 @@ class Timings(BaseModel):
     prompt_ready_s: float | None = None  # when the prompt went to the LLM (model loaded)
     rewrite_s: float = 0.0
     retrieval_s: float = 0.0
+    ranked_s: float | None = None  # when the closest sentences were known (before the LLM)
     evidence_s: float | None = None  # when the chosen quotes were known
     first_token_s: float | None = None
     generation_s: float = 0.0

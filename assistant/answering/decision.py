@@ -50,6 +50,14 @@ _COUNT = re.compile(  # a count: "24", "1,200", "two" (not "7th" or "2-nanometer
 MAX_JOINED = 3
 
 
+# why the decision abstains (answering/explain.py turns each into a line for the reader)
+NOTHING_CLOSE = "nothing relevant retrieved"
+NONE_ANSWERS = "the model says no sentence answers"
+UNSURE = "no sentence chosen with confidence"
+LACKS_TERMS = "the evidence lacks names or numbers of the question"
+LACKS_TYPE = "the chosen sentence lacks what the question asks for"
+
+
 def coverage(question: Question, texts: Sequence[str]) -> float:
     """Share of the question's key terms found in the retrieved text."""
     terms = list(question.terms)
@@ -162,13 +170,13 @@ def decide(
 
     margin = round(min(selected - thresholds.select, thresholds.none - none), 4)
     if none > thresholds.none:
-        return no("the model says no sentence answers")
+        return no(NONE_ANSWERS)
     if not chosen or selected < thresholds.select:
-        return no("no sentence chosen with confidence")
+        return no(UNSURE)
     if covered < thresholds.coverage:
-        return no("the evidence lacks names or numbers of the question")
+        return no(LACKS_TERMS)
     if not typed:
-        return no("the chosen sentence lacks what the question asks for")
+        return no(LACKS_TYPE)
     return Decision(answer=True, reason="evidence chosen", signals=signals, margin=margin)
 
 
@@ -191,7 +199,7 @@ class Decider:
         if selection is None:
             return Decision(
                 answer=False,
-                reason="nothing relevant retrieved",
+                reason=NOTHING_CLOSE,
                 signals={"similarity": round(similarity, 4)},
             )
         t = self.thresholds

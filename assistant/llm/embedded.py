@@ -217,6 +217,8 @@ def _params(xllamacpp: Any, model_path: Path, settings: Settings, key: str) -> A
     params.cpuparams.n_threads = threads
     params.cpuparams_batch.n_threads = threads
     params.warmup = False
+    params.flash_attn_type = 0  # off, as llama-cpp-python runs it
+    params.n_batch = 512
     params.cache_ram_mib = 0  # no host-memory prompt cache: it would restore other splits
     params.cache_idle_slots = False
     params.n_ctx_checkpoints = 0
