@@ -29,7 +29,7 @@ from assistant.answering.selection import LLMSelector, Selection, Selector, sele
 from assistant.errors import BadQuestion, StoreUnavailable
 from assistant.ingest.corpus import article_text, text_reader
 from assistant.ingest.embeddings import build_embedder, fingerprint, token_counter
-from assistant.ingest.store import ArticleStore, texts_dir, with_folder
+from assistant.ingest.store import ArticleStore, connect, server_errors, texts_dir, with_folder
 from assistant.ingest.sync import IngestReport, ingest
 from assistant.llm import ChatModel, build_chat_model
 from assistant.llm.prompts import load_prompt
@@ -174,6 +174,45 @@ class Assistant:
             self.retriever.refresh()
         self.last_ingest = report
         return report
+
+    _reload_lock = threading.Lock()  # one reload at a time (the UI's answers may overlap)
+
+    def refresh_if_changed(self) -> bool:
+        """Reload the store and the retriever if another process changed the chunks
+        (`assistant ingest` in a terminal while the UI runs); True if it did.
+
+        The signal is the collection's `revision`, which an ingest renews as its last
+        step whenever it changed a chunk (ingest/sync.py): one metadata read, about a
+        millisecond, so the UI calls this before each answer. An ingest still under way
+        has not renewed it yet, so a half-written store is not loaded. Chroma's on-disk
+        client keeps the vector index in memory and never sees another process's
+        writes, so a new client is opened (the old one is left to the garbage collector,
+        for a search still reading it); a Chroma server needs only the retriever rebuilt.
+        """
+        store = self.store
+        with self._reload_lock, server_errors(self.settings):
+            fresh = store.client.get_collection(store.name, embedding_function=None)
+            meta = fresh.metadata or {}
+            revision = str(meta.get("revision", ""))
+            if not revision or revision == store.revision:
+                return False
+            if meta.get("fingerprint") != store.fingerprint:
+                raise StoreUnavailable(
+                    f"{store.where} was rebuilt by another process with other settings "
+                    "(embedding model, chunking or date rules): start again to use it."
+                )
+            if not self.settings.chroma_host:
+                from chromadb.api.shared_system_client import SharedSystemClient
+
+                # chromadb shares one client per folder in a process: forget it, so that
+                # connect() opens one that reads the index as it is on disk now
+                SharedSystemClient._identifier_to_system.pop(store.client._identifier, None)
+                SharedSystemClient._identifier_to_refcount.pop(store.client._identifier, None)
+                store.client = connect(self.settings)
+                fresh = store.client.get_collection(store.name, embedding_function=None)
+            store.collection = fresh
+            self.retriever.refresh()
+            return True
 
     def ask(self, question: str, history: list[Message] | None = None) -> Answer:
         for event in self.stream(question, history):

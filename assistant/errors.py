@@ -47,3 +47,11 @@ class MissingExtra(AssistantError):
             f"{what} needs the '{extra}' extra: pip install 'news-assistant[{extra}]'"
             f" (from a checkout: pip install -e '.[{extra}]')"
         )
+
+
+class SettingsRefused(BadSettings):
+    """Settings that were refused: one line per problem, each naming the flag or variable."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems

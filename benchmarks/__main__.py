@@ -22,7 +22,6 @@ from benchmarks import (
 from benchmarks.measure import CACHE, Figure, machine
 
 GROUPS = ("ingest", "retrieval", "startup", "answer", "ui")
-ANALYSIS = Path(__file__).resolve().parent / "analysis.md"
 
 
 def seed_probes() -> list[retrieval.Probe]:
@@ -119,15 +118,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     run("ui", lambda: ui_figures(str(seeds.persist_dir), memory_floor))
 
     command = "python -m benchmarks " + " ".join(argv if argv is not None else sys.argv[1:])
-    notes = ANALYSIS.read_text() if ANALYSIS.is_file() else ""
     figures.sort(key=lambda f: f.group)
+    notes = ""
     if failures:
-        notes = (
-            "## Groups that failed in this run\n\n"
-            + "\n".join(f"- {f}" for f in failures)
-            + "\n\n"
-            + notes
-        )
+        notes = "## Groups that failed in this run\n\n" + "\n".join(f"- {f}" for f in failures)
     args.out.write_text(report.markdown(figures, machine(), notes, command.strip()))
     print(f"\nwrote {args.out}")
     return 0

@@ -12,6 +12,8 @@ asks its next one when the last is answered). Each level starts from a fresh eng
 same prompts in a cache that an earlier level filled. Per level it reports:
 
 - answers per minute: questions answered / wall time of the level;
+- p50 time to the passages: submit → the "ranked" output (the passages being read;
+  with the in-process model a queued question reads none until its turn);
 - p50 / p95 time to evidence: submit → the "evidence" output (the quotes chosen);
 - p50 / p95 time to answer: submit → the final answer (queue wait included);
 - differ from U=1: answers whose text or citations differ from the same question's
@@ -67,6 +69,7 @@ class Asked:
 
     question: str
     user: int
+    ranked_s: float | None = None  # the "ranked" output: the passages being read
     evidence_s: float | None = None
     answer_s: float | None = None
     answer: dict[str, Any] | None = None
@@ -150,12 +153,18 @@ def is_evidence(output: Any) -> bool:
     return isinstance(output, dict) and output.get("stage") == "evidence"
 
 
+def is_ranked(output: Any) -> bool:
+    return isinstance(output, dict) and output.get("stage") == "ranked"
+
+
 def ask_one(client: Any, question: str, user: int, timeout: float) -> Asked:
     """Submit one question to `/ask` and note when each of its outputs arrived."""
     asked = Asked(question, user)
     began = time.perf_counter()
     job = client.submit(question, api_name="/ask")
     while not job.done():
+        if asked.ranked_s is None and any(is_ranked(o) for o in job.outputs()):
+            asked.ranked_s = time.perf_counter() - began
         if asked.evidence_s is None and any(is_evidence(o) for o in job.outputs()):
             asked.evidence_s = time.perf_counter() - began
         if time.perf_counter() - began > timeout:
@@ -222,7 +231,8 @@ def seconds(values: list[float], q: float) -> str:
 
 
 HEADER = [
-    "users", "questions", "wall s", "answers/min", "evidence p50 s", "evidence p95 s",
+    "users", "questions", "wall s", "answers/min", "passages p50 s", "evidence p50 s",
+    "evidence p95 s",
     "answer p50 s", "answer p95 s", "abstained", "errors", "differ from U=1",
 ]  # fmt: skip
 
@@ -233,12 +243,13 @@ def table(levels: list[Level]) -> list[str]:
     for level in levels:
         answered = [a for a in level.asked if a.answer is not None]
         evidence = [a.evidence_s for a in answered if a.evidence_s is not None]
+        ranked = [a.ranked_s for a in answered if a.ranked_s is not None]
         answers = [a.answer_s for a in answered if a.answer_s is not None]
         differ = mismatches(level, reference)
         row = [
             str(level.users), str(len(level.asked)), f"{level.wall_s:.1f}",
             f"{60 * len(answered) / level.wall_s:.2f}",
-            seconds(evidence, 50), seconds(evidence, 95),
+            seconds(ranked, 50), seconds(evidence, 50), seconds(evidence, 95),
             seconds(answers, 50), seconds(answers, 95),
             str(sum(bool(a.answer and a.answer["abstained"]) for a in answered)),
             str(len(level.asked) - len(answered)),

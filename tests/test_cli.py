@@ -4,30 +4,91 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
 
-from assistant.cli import main
-from assistant.settings import Settings
+from assistant.cli import COMMAND_GROUPS, main
+from assistant.settings import GROUPS, Settings
 
 
-def test_help_documents_every_setting(capsys: pytest.CaptureFixture[str]) -> None:
-    with pytest.raises(SystemExit):
-        main(["ask", "--help"])
-    out = capsys.readouterr().out
-    for name in Settings.model_fields:
-        assert "--" + name.replace("_", "-") in out
+def test_every_setting_is_a_flag_of_the_commands_that_read_it(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    grouped = [name for names in GROUPS.values() for name in names]
+    assert sorted(grouped) == sorted(Settings.model_fields)  # each in exactly one group
+    for command, groups in COMMAND_GROUPS.items():
+        with pytest.raises(SystemExit):
+            main([command, "--help"])
+        out = capsys.readouterr().out
+        for group, names in GROUPS.items():
+            for name in names:
+                flag = "--" + name.replace("_", "-")  # as an option, not inside a help text
+                listed = re.search(rf"^  (?:-\S.*, )?{flag}(?=[ ,\n])", out, re.M) is not None
+                assert listed == (group in groups), f"{command} --help and --{name}"
+    assert set(COMMAND_GROUPS["ui"]) == set(GROUPS)
+    assert "web UI" not in COMMAND_GROUPS["ask"] and "web UI" not in COMMAND_GROUPS["chat"]
 
 
-def test_top_level_help_lists_every_setting_and_env_var(capsys: pytest.CaptureFixture[str]) -> None:
-    with pytest.raises(SystemExit):
+def test_the_top_level_help_points_to_each_commands_help(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit) as done:
         main(["--help"])
     out = capsys.readouterr().out
-    for name in Settings.model_fields:
-        assert f"ASSISTANT_{name.upper()}" in out
+    assert done.value.code == 0 and "`assistant COMMAND --help`" in out
+    assert "ASSISTANT_<NAME>" in out and "ASSISTANT_SOURCE_DIR" in out
+    assert "--top-k" not in out and "ASSISTANT_TOP_K" not in out  # not all 49 settings
+
+
+@pytest.mark.parametrize("command", [None, "ask", "chat", "ingest", "show", "ui", "eval"])
+def test_help_gives_the_exit_codes(command: str | None, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main([command, "--help"] if command else ["--help"])
+    out = capsys.readouterr().out
+    codes = re.findall(r"^  ([012])  ", out.split("exit codes:\n")[1], re.M)
+    assert codes == (["0", "1", "2"] if command in (None, "eval") else ["0", "2"])
+
+
+def test_version(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.metadata
+
+    from assistant import cli
+
+    with pytest.raises(SystemExit) as done:
+        main(["--version"])
+    assert done.value.code == 0
+    assert capsys.readouterr().out == f"assistant {importlib.metadata.version('news-assistant')}\n"
+
+    def missing(name: str) -> str:
+        raise importlib.metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(importlib.metadata, "version", missing)  # a checkout, not installed
+    project = tomllib.loads((Path(cli.PROJECT_ROOT) / "pyproject.toml").read_text())["project"]
+    assert cli.version() == f"{project['version']} (source checkout, not installed)"
+
+
+def test_a_bad_question_is_refused_before_the_store_is_opened(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Exit 2 for a user error (1, the eval gate: tests/test_eval_metrics.py runs run_eval)."""
+    store = tmp_path / "store"
+    where = ["--source-dir", str(tmp_path), "--persist-dir", str(store)]
+    assert main(["ask", "x" * 200, "--max-question-chars", "100", *where]) == 2
+    assert "limit is 100" in capsys.readouterr().err and not store.exists()
+    assert main(["show", "x.txt", "--source-dir", str(tmp_path / "nowhere")]) == 2
+
+
+def test_a_failed_eval_gate_is_exit_1(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`main` returns what run_eval returns (1: a gate failed, tests/test_eval_metrics.py)."""
+    import evals.runner
+
+    monkeypatch.setattr(evals.runner, "run_eval", lambda args, settings_from: 1)
+    assert main(["eval", "--only", "a01"]) == 1
 
 
 @pytest.mark.parametrize("xdg", ["absolute", "relative", "unset"])

@@ -22,7 +22,14 @@ from tests.conftest import ROOT
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 MAKEFILE = (ROOT / "Makefile").read_text(encoding="utf-8")
 # the placeholders of the README's synopsis lines, as a user would fill them in
-PLACEHOLDERS = {"DIR": "articles", "N": "7861", "M": "7900", "H": "127.0.0.1", "FILE": "a.txt"}
+PLACEHOLDERS = {
+    "COMMAND": "ask",
+    "DIR": "articles",
+    "N": "7861",
+    "M": "7900",
+    "H": "127.0.0.1",
+    "FILE": "a.txt",
+}
 SOURCE_LINE = re.compile(
     r"^\[(?P<number>\d+)\] (?P<source>\S+)(?: \((?P<about>.*)\))? "
     r"chars (?P<start>\d+)-(?P<end>\d+)$"

@@ -20,14 +20,24 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from assistant.answering import decision
 from assistant.core import Assistant
 from assistant.errors import AssistantError, LLMUnavailable
 from assistant.llm import Scores
-from assistant.schema import ABSTAIN_TEXT, Answer, Citation, Usage
+from assistant.schema import (
+    ABSTAIN_TEXT,
+    Answer,
+    Citation,
+    Decision,
+    Evidence,
+    RetrievedChunk,
+    Usage,
+)
 from assistant.settings import Settings
 from tests.conftest import SEEDS, free_port, off_machine, settings_for
 
@@ -35,7 +45,8 @@ gr = pytest.importorskip("gradio")
 
 from assistant.ui import app as ui  # noqa: E402
 from assistant.ui import render as ui_render  # noqa: E402
-from assistant.ui.app import ChatHandlers  # noqa: E402
+from assistant.ui import transcript  # noqa: E402
+from assistant.ui.handlers import ChatHandlers  # noqa: E402
 
 HIROSHIMA_Q = "Where did Biden and Kishida meet a day before the G7 summit?"
 HIROSHIMA_A = "Biden and Kishida met in Hiroshima a day before the G7 summit [@Hiroshima]."
@@ -43,9 +54,10 @@ FOLLOW_UP = "What did they agree on technology?"
 REWRITTEN = "What did Biden and Kishida agree on technology?"
 TECH_A = "They agreed to step up cooperation on semiconductors and AI [@semiconductor]."
 SOURCE = "002_eb2b49479483de60.txt"
+OFF_TOPIC = "What is a good recipe for banana bread?"
 
-# what `respond` yields: chat, conversation, busy flag, pending question
-Update = tuple[list[Any], list[Any], bool, None]
+# what `respond` yields: chat, conversation, busy flag, pending question, answers
+Update = tuple[list[Any], list[Any], bool, None, list[Answer]]
 
 
 class ScriptedChat:
@@ -138,12 +150,16 @@ def handlers(module_assistant: Assistant, chat: ScriptedChat) -> ChatHandlers:
 
 
 def ask(
-    handlers: ChatHandlers, text: str, messages: list[Any] | None = None, history: Any = None
+    handlers: ChatHandlers,
+    text: str,
+    messages: list[Any] | None = None,
+    history: Any = None,
+    answers: list[Answer] | None = None,
 ) -> tuple[list[Update], list[Any]]:
     """Type a question and press Enter: every update the page would get, and the history."""
     box, shown, pending, busy = handlers.submit(text, messages or [], False)
     assert box == "" and busy is True
-    updates = list(handlers.respond(pending, shown, history or []))
+    updates = list(handlers.respond(pending, shown, history or [], answers))
     return updates, updates[-1][1]
 
 
@@ -162,13 +178,20 @@ def test_answer_streams_then_shows_checked_text_and_sources(
     updates, history = ask(handlers, HIROSHIMA_Q)
     shown = [u[0][-1]["content"] for u in updates]
     assert shown[0] == ui_render.pending_html()
+    reading_at = next(i for i, s in enumerate(shown) if "na-reading" in s)
     found_at = next(i for i, s in enumerate(shown) if "na-found" in s)
     text_at = next(i for i, s in enumerate(shown) if "na-streaming" in s)
-    assert 0 < found_at <= text_at  # the quotes found, before any of the answer
+    # the passages being read, then the quotes chosen, before any of the answer
+    assert 0 < reading_at < found_at <= text_at
+    reading = shown[reading_at]
+    assert "Reading the closest passages" in reading and "not an answer yet" in reading
+    assert 1 <= reading.count('class="na-passage"') <= ui_render.READING
+    assert f'<span class="na-file">{SOURCE}</span>' in reading and "2023-05-19" in reading
+    assert "na-reading" not in shown[found_at]  # the chosen quotes replace them
     assert "Hiroshima" in shown[text_at] and "Hiroshima" in shown[found_at]
     assert not any("[@" in s for s in shown)  # the model's own markup never shows
-    assert all(busy for _, _, busy, _ in updates[:-1]) and updates[-1][2] is False
-    assert all(pending is None for *_, pending in updates)  # taken at once
+    assert all(u[2] for u in updates[:-1]) and updates[-1][2] is False
+    assert all(u[3] is None for u in updates)  # taken at once
 
     final = last_reply(updates)
     assert "Hiroshima" in final and "[1]" in final and "na-streaming" not in final
@@ -176,11 +199,26 @@ def test_answer_streams_then_shows_checked_text_and_sources(
     assert "Kishida, Biden agree to step up advanced technology cooperation" in final
     assert "2023-05-19" in final and "<mark>" in final and "<details>" in final
     assert "Searched for" not in final  # a first question is searched as asked
-    assert "scripted-1" in final
+    assert "Answered by scripted-1 on this machine" in final  # the backend, per answer
+    assert "na-closest" not in final and "na-why" not in final
+    (answer,) = updates[-1][4]  # kept for the download
+    assert answer.text == checked(HIROSHIMA_A) and answer.citations[0].source == SOURCE
     assert history == [
         {"role": "user", "content": HIROSHIMA_Q},
         {"role": "assistant", "content": checked(HIROSHIMA_A)},
     ]
+
+
+def test_the_passages_show_before_the_model_reads_them(
+    handlers: ChatHandlers, chat: ScriptedChat
+) -> None:
+    _, shown, pending, _ = handlers.submit(HIROSHIMA_Q, [], False)
+    for chat_now, *_ in handlers.respond(pending, shown, []):
+        if "na-reading" in chat_now[-1]["content"]:
+            assert chat.calls == []  # the model has not been asked yet
+            break
+    else:
+        pytest.fail("no reading state was shown")
 
 
 def test_the_marked_passage_is_the_checked_quote(handlers: ChatHandlers) -> None:
@@ -216,12 +254,18 @@ def test_follow_up_is_answered_in_context_and_the_search_shown(
 def test_off_topic_question_shows_the_abstention_without_sources(
     handlers: ChatHandlers, chat: ScriptedChat
 ) -> None:
-    updates, history = ask(handlers, "What is a good recipe for banana bread?")
+    updates, history = ask(handlers, OFF_TOPIC)
     final = last_reply(updates)
     assert ABSTAIN_TEXT.replace("'", "&#x27;") in final
     assert "na-sources" not in final and "<mark>" not in final
     assert chat.calls == []  # abstained before asking the LLM
     assert history[-1]["content"] == ABSTAIN_TEXT
+    # why, and the passages it came closest with, marked as not an answer
+    assert '<div class="na-why">Nothing in the articles comes close' in final
+    closest = final[final.index('class="na-closest"') :]
+    assert "Closest passages" in closest and "not an answer" in closest
+    assert 2 <= closest.count('class="na-passage"') <= 3 and ".txt</span>" in closest
+    assert "No model was asked" in final and "Answered by" not in final
 
 
 def test_model_that_finds_nothing_abstains_without_sources(
@@ -230,6 +274,10 @@ def test_model_that_finds_nothing_abstains_without_sources(
     chat.answer = "The excerpts do not say where they met."
     final = last_reply(ask(handlers, HIROSHIMA_Q)[0])
     assert "The articles don&#x27;t say." in final and "na-sources" not in final
+    assert "judged that none of them answers this question" in final
+    closest = final[final.index('class="na-closest"') :]
+    assert f'<span class="na-file">{SOURCE}</span>' in closest  # what it read, not an answer
+    assert "Answered by scripted-1 on this machine" in final
 
 
 @pytest.mark.parametrize(
@@ -308,15 +356,16 @@ def test_asking_while_an_answer_runs_changes_nothing(handlers: ChatHandlers) -> 
     with pytest.warns(UserWarning, match="still being answered"):
         assert handlers.submit(HIROSHIMA_Q, [], True) == (gr.skip(),) * 4
     # the queued `respond` of a refused question, or a second one, finds nothing to answer
-    assert list(handlers.respond(None, [], [])) == [(gr.skip(),) * 4]
+    assert list(handlers.respond(None, [], [])) == [(gr.skip(),) * 5]
 
 
 def test_after_clear_a_question_starts_a_new_conversation(
     handlers: ChatHandlers, chat: ScriptedChat
 ) -> None:
     updates, history = ask(handlers, HIROSHIMA_Q)
-    shown, history, pending, busy = handlers.clear()
-    assert list(handlers.respond(pending, shown, history)) == [(gr.skip(),) * 4]  # none queued
+    shown, history, pending, busy, answers, download = handlers.clear()
+    assert answers == [] and download["interactive"] is False and download["value"] is None
+    assert list(handlers.respond(pending, shown, history)) == [(gr.skip(),) * 5]  # none queued
     box, shown, pending, busy = handlers.submit(FOLLOW_UP, shown, busy)
     assert box == "" and pending == FOLLOW_UP  # not refused as "still being answered"
     updates = list(handlers.respond(pending, shown, history))
@@ -328,6 +377,32 @@ def test_after_clear_a_question_starts_a_new_conversation(
 def test_status_names_backend_model_and_corpus(handlers: ChatHandlers) -> None:
     status = handlers.status()
     assert "scripted-1" in status and "this machine" in status and "**Articles:** 5 in" in status
+
+
+def test_the_download_button_gives_the_conversation_as_markdown(
+    handlers: ChatHandlers, chat: ScriptedChat
+) -> None:
+    assert handlers.download([]) == gr.update(value=None, interactive=False)
+    updates, history = ask(handlers, HIROSHIMA_Q)
+    chat.rewrite = OFF_TOPIC  # the follow-up stays off the topic
+    updates, history = ask(handlers, OFF_TOPIC, updates[-1][0], history, updates[-1][4])
+    answers = updates[-1][4]
+    assert [a.question for a in answers] == [HIROSHIMA_Q, OFF_TOPIC]
+    button = handlers.download(answers)
+    assert button["interactive"] is True
+    path = Path(button["value"])
+    assert path.name.startswith("conversation-") and path.suffix == ".md"
+    saved = path.read_text(encoding="utf-8")
+    (cited,) = answers[0].citations
+    article = handlers.read_article(SOURCE)
+    assert article is not None and article[cited.start : cited.end] == cited.quote
+    assert f"## 1. {HIROSHIMA_Q}" in saved and checked(HIROSHIMA_A) in saved
+    assert f"- [1] `{SOURCE}`, chars {cited.start}-{cited.end}, 2023-05-19" in saved
+    assert f"  > {transcript.text(cited.quote)}" in saved
+    assert f"## 2. {OFF_TOPIC}" in saved and ABSTAIN_TEXT in saved
+    assert "*Why:* Nothing in the articles comes close" in saved
+    assert "Closest passages (not an answer):" in saved
+    assert handlers.clear()[-1] == gr.update(value=None, interactive=False)
 
 
 def test_articles_outside_the_corpus_are_not_read(handlers: ChatHandlers) -> None:
@@ -435,6 +510,64 @@ def test_remember_keeps_plain_text_and_the_last_turns() -> None:
     ]
     odd = [{"role": "system", "content": "x"}, {"role": "user", "content": "y", "extra": "z"}]
     assert ui_render.remember(odd, "q", "a")[0] == {"role": "user", "content": "y"}
+
+
+def evidence_of(quote: str, text: str = ARTICLE, **extra: Any) -> Evidence:
+    start = text.index(quote)
+    return Evidence(source="a.txt", start=start, end=start + len(quote), text=quote, **extra)
+
+
+def test_reading_and_closest_passages_are_escaped_and_marked_not_an_answer() -> None:
+    bad = evidence_of("<script>alert(1)</script>", title="<i>T</i>", date="2023-05-19")
+    bad = bad.model_copy(update={"source": "x<y>.txt"})
+    reading = ui_render.reading_html([bad] * 5)
+    assert reading.count('class="na-passage"') == ui_render.READING  # the top three
+    assert "not an answer yet" in reading and "x&lt;y&gt;.txt" in reading
+    assert "&lt;script&gt;" in reading and "<script>" not in reading and "<i>" not in reading
+    assert ui_render.streaming_html("", [], [bad] * 5) == reading
+    assert "na-reading" not in ui_render.streaming_html("", [bad], [bad])  # replaced
+    assert ui_render.reading_html([]) == "" and ui_render.streaming_html("") == (
+        ui_render.pending_html()
+    )
+    abstained = Answer(
+        question="q", standalone_question="q", text=ABSTAIN_TEXT, abstained=True,
+        evidence=[bad], decision=Decision(answer=False, reason=decision.NONE_ANSWERS),
+        backend="local", model="m", prompt="p",
+    )  # fmt: skip
+    html = ui_render.answer_html(abstained, lambda _: None)
+    assert "judged that none of them answers" in html and "not an answer" in html
+    assert "<script>" not in html and "na-sources" not in html
+
+
+def test_conversation_markdown_escapes_and_keeps_offsets_dates_and_reasons() -> None:
+    quote = "the quoted passage sits here.\n\nClosing words & more"
+    cited = Answer(
+        question="Where <b>is</b> it?", standalone_question="Where <b>is</b> it?",
+        text="It is <here> [1].", backend="openai", model="gpt", server="host:1",
+        prompt="p", evidence=[evidence_of("the quoted passage")],
+        citations=[citation_of(quote, title="A <title>", date="2023-05-19")],
+    )  # fmt: skip
+    chunk = RetrievedChunk(
+        id="c", source="b.txt", start=5, end=200, text="First sentence. " * 30, score=1.0
+    )
+    off = Answer(
+        question="Banana bread?", standalone_question="Banana bread?", text=ABSTAIN_TEXT,
+        abstained=True, chunks=[chunk], backend="local", model="m", prompt="p",
+        decision=Decision(answer=False, reason=decision.NOTHING_CLOSE),
+    )  # fmt: skip
+    md = transcript.conversation_markdown([cited, off], folder="/news", saved_at=0)
+    assert md.startswith("# Conversation with the news assistant\n")
+    assert "articles in `/news`" in md
+    assert "## 1. Where &lt;b&gt;is&lt;/b&gt; it?" in md and "It is &lt;here&gt; [1]." in md
+    start = ARTICLE.index(quote)
+    assert (
+        f"- [1] `a.txt`, chars {start}-{start + len(quote)}, 2023-05-19 (A &lt;title&gt;)\n"
+        "  > the quoted passage sits here. Closing words &amp; more"
+    ) in md
+    assert "*Answered by gpt at host:1 (sent to that server), 0.0 s.*" in md
+    assert "## 2. Banana bread?" in md and "*Why:* Nothing in the articles comes close" in md
+    assert "- `b.txt`, chars 5-" in md and "date unknown" in md and "No model was asked" in md
+    assert "<" not in md.replace("&lt;", "")  # nothing that a viewer reads as HTML
 
 
 def test_parse_auth() -> None:

@@ -2,8 +2,9 @@
 
 Why its own module: `/ask` is the one endpoint other programs build on (and the
 concurrency benchmark measures), so its contract is pinned here over HTTP against
-a real launched app on 127.0.0.1: listed under "Use via API", the evidence streamed
-before the answer, quotes that are the article's own text[start:end], errors as
+a real launched app on 127.0.0.1: listed under "Use via API", the ranked passages
+and then the chosen evidence streamed before the answer, an abstention with its reason
+and closest passages, quotes that are the article's own text[start:end], errors as
 messages, and the chat's queue limit. The app runs over a real `Assistant` (store,
 retrieval, citation checks) with the scripted LLM of `test_ui`, so it is fast.
 """
@@ -84,7 +85,8 @@ def test_ask_is_the_one_documented_endpoint(url: str) -> None:
     ask = api["named_endpoints"]["/ask"]
     assert [p["parameter_name"] for p in ask["parameters"]] == ["question"]
     assert ask["parameters"][0]["python_type"]["type"] == "str"
-    assert '"stage": "evidence"' in ask["description"]
+    for documented in ('"stage": "ranked"', '"stage": "evidence"', '"reason"', '"closest"'):
+        assert documented in ask["description"]
     shown = client(url).view_api(print_info=False, return_format="str")
     assert 'api_name="/ask"' in shown
 
@@ -100,28 +102,54 @@ def test_ask_returns_the_checked_answer_with_verbatim_citations(
     assert_verbatim(api_assistant, result["citations"])
     assert "Hiroshima" in result["citations"][0]["quote"]
     assert (result["backend"], result["model"]) == ("scripted", "scripted-1")
+    assert result["reason"] == "" and "closest" not in result  # an answer needs no excuse
     timings = result["timings"]
-    assert 0 < timings["evidence_s"] <= timings["total_s"]
+    assert 0 < timings["ranked_s"] <= timings["evidence_s"] <= timings["total_s"]
 
 
-def test_ask_streams_the_evidence_before_the_answer(
+def test_ask_streams_the_passages_then_the_evidence_before_the_answer(
     url: str, api_assistant: Assistant, chat: ScriptedChat
 ) -> None:
     job = client(url).submit(HIROSHIMA_Q, api_name="/ask")
     final = job.result(timeout=60)
-    evidence, answer = job.outputs()
+    ranked, evidence, answer = job.outputs()
+    assert ranked["stage"] == "ranked" and ranked["question"] == HIROSHIMA_Q
+    assert 1 <= len(ranked["passages"]) <= 3 and SOURCE in [p["file"] for p in ranked["passages"]]
+    assert_verbatim(api_assistant, ranked["passages"])
+    relevance = [p["relevance"] for p in ranked["passages"]]
+    assert relevance == sorted(relevance, reverse=True) and all(
+        p["date"] for p in ranked["passages"]
+    )
     assert evidence["stage"] == "evidence" and answer == final and final["stage"] == "answer"
     assert [e["file"] for e in evidence["evidence"]] == [SOURCE]
     assert_verbatim(api_assistant, evidence["evidence"])
     assert evidence["evidence"][0]["quote"] == final["citations"][0]["quote"]
 
 
-def test_ask_abstains_without_citations(url: str, chat: ScriptedChat) -> None:
+def test_ask_abstains_without_citations_and_says_why(
+    url: str, api_assistant: Assistant, chat: ScriptedChat
+) -> None:
     job = client(url).submit(OFF_TOPIC, api_name="/ask")
     result = job.result(timeout=60)
-    assert [o["stage"] for o in job.outputs()] == ["answer"]  # no evidence was chosen
+    assert [o["stage"] for o in job.outputs()] == ["answer"]  # nothing close: nothing read
     assert result["text"] == ABSTAIN_TEXT and result["abstained"] is True
     assert result["citations"] == [] and chat.calls == []
+    assert result["reason"].startswith("Nothing in the articles comes close")
+    assert 2 <= len(result["closest"]) <= 3
+    assert_verbatim(api_assistant, result["closest"])
+    assert {"file", "quote", "start", "end", "title", "date"} <= set(result["closest"][0])
+
+
+def test_an_abstention_after_reading_gives_the_sentences_it_read(
+    url: str, api_assistant: Assistant, chat: ScriptedChat
+) -> None:
+    chat.answer = "The excerpts do not say."  # the model picks "no sentence answers"
+    job = client(url).submit(HIROSHIMA_Q, api_name="/ask")
+    result = job.result(timeout=60)
+    assert [o["stage"] for o in job.outputs()] == ["ranked", "answer"]
+    assert result["abstained"] is True and "judged that none of them" in result["reason"]
+    assert SOURCE in [p["file"] for p in result["closest"]]
+    assert_verbatim(api_assistant, result["closest"])
 
 
 def test_a_bad_question_is_an_error_that_says_why(url: str, chat: ScriptedChat) -> None:

@@ -1,16 +1,23 @@
-"""The UI's Articles panel: uploads go through ingest's checks, removals lose nothing."""
+"""The UI's Articles panel: uploads go through ingest's checks, removals lose nothing,
+and an article that another process ingested is answered from without a restart."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from assistant.core import Assistant
+from assistant.settings import Settings
+from tests.test_ui import ScriptedChat, ask, last_reply
 
-pytest.importorskip("gradio")
+gr = pytest.importorskip("gradio")
 
 from assistant.ui.articles import ArticleHandlers  # noqa: E402
+from assistant.ui.handlers import ChatHandlers  # noqa: E402
 
 ARTICLE = (
     "Harbour city opens its first tram line\n\nRIVERTON, March 4, 2025\n\n"
@@ -53,3 +60,53 @@ def test_remove_moves_the_file_aside_and_out_of_the_store(handlers: ArticleHandl
     assert "move it back to restore it" in said
     said, _, _ = handlers.remove(None)
     assert said == "- Pick an article to remove."
+
+
+DEPOT = (
+    "Riverton bus depot burns down\n\nRIVERTON, March 9, 2025\n\n"
+    "The bus depot of Riverton burned down on Sunday, destroying 30 buses.\n"
+)
+
+
+def ingest_in_another_process(settings: Settings) -> None:
+    """`assistant ingest` in a terminal, as a person would run it beside the open UI."""
+    env = {
+        **os.environ,
+        "ASSISTANT_SOURCE_DIR": str(settings.folder),
+        "ASSISTANT_PERSIST_DIR": str(settings.persist_dir),
+        "ASSISTANT_MODEL_CACHE_DIR": str(settings.model_cache_dir),
+    }
+    command = [str(Path(sys.executable).with_name("assistant")), "ingest"]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_an_ingest_by_another_process_is_answered_from_and_shown(
+    make_settings,
+    tmp_path: Path,  # noqa: ANN001
+) -> None:
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "tram.txt").write_text(ARTICLE, encoding="utf-8")
+    settings = make_settings(source_dir=folder)
+    chat = ScriptedChat()
+    handlers = ChatHandlers(Assistant(settings, chat_model=chat))
+    built = handlers.assistant.store.revision  # what a page opened now shows
+    assert handlers.notice(built) == (gr.skip(),) * 4
+    assert handlers.assistant.refresh_if_changed() is False
+
+    (folder / "depot.txt").write_text(DEPOT, encoding="utf-8")
+    ingest_in_another_process(settings)
+
+    chat.answer = "The Riverton bus depot burned down on Sunday [@depot]."
+    updates, _ = ask(handlers, "When did the Riverton bus depot burn down?")
+    final = last_reply(updates)
+    assert '<span class="na-file">depot.txt</span>' in final and "Sunday" in final
+    (answer,) = updates[-1][4]
+    found = [c for c in answer.chunks if c.source == "depot.txt"]
+    assert found and found[0].similarity is not None  # the vector index too, not only BM25
+    status, rows, pick, shown = handlers.notice(built)  # the page redraws after the answer
+    assert "**Articles:** 2 in" in status and [r[0] for r in rows] == ["depot.txt", "tram.txt"]
+    assert pick["choices"] == ["depot.txt", "tram.txt"] and shown != built
+    assert handlers.notice(shown) == (gr.skip(),) * 4  # and only once
+    assert handlers.assistant.refresh_if_changed() is False

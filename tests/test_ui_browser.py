@@ -1,10 +1,13 @@
 """The web UI end to end: a real headless Chromium against the app with the default model.
 
-Asks the Hiroshima question, waits for the quotes found to show and then the
-checked answer, checks its source and highlighted quote, asks a follow-up that
-only makes sense in context, and takes a screenshot: into the test's tmp_path, or
-to the path in ASSISTANT_SCREENSHOT (`ASSISTANT_SCREENSHOT=docs/screenshot.png`
-refreshes the README's picture; a relative path is from the checkout). A second browser
+Asks the Hiroshima question and checks what shows, in order: the closest passages
+("Reading", not an answer), then the quotes the model chose, then the checked answer
+(the order only: the times are benchmarks/ui_timing.py's). Checks its source and
+highlighted quote and takes a screenshot of it: into the test's tmp_path, or to the
+path in ASSISTANT_SCREENSHOT (`ASSISTANT_SCREENSHOT=docs/screenshot.png` refreshes the
+README's picture; a relative path is from the checkout). Then a follow-up that only
+makes sense in context, an off-topic question that abstains with its reason and the
+closest passages, and the conversation downloaded as Markdown. A second browser
 session opened while the first answer is being written checks that the page
 stays usable for others and that Clear drops a question waiting in the queue.
 
@@ -32,7 +35,19 @@ ANSWER_TIMEOUT_MS = 180_000
 PAGE_TIMEOUT_MS = 30_000
 QUESTION = "Where did Biden and Kishida meet a day before the G7 summit?"
 FOLLOW_UP = "What did they agree on technology?"
+OFF_TOPIC = "What is a good recipe for banana bread?"
 SOURCE = "002_eb2b49479483de60.txt"
+VIEWPORT = {"width": 1280, "height": 900}
+# notes the order in which each stage first shows in the chat (no times are asserted)
+ORDER = """(stages) => {
+  const chat = document.querySelector('#na-chat');
+  const seen = window.__naOrder = [];
+  new MutationObserver(() => {
+    for (const [name, selector] of Object.entries(stages))
+      if (!seen.includes(name) && chat.querySelector(selector)) seen.push(name);
+  }).observe(chat, {subtree: true, childList: true, characterData: true});
+}"""
+STAGES = {"reading": ".na-reading .na-passage", "found": ".na-found-quote", "answer": ".na-meta"}
 # read when pytest starts: the tests' isolation removes ASSISTANT_* variables
 SCREENSHOT = os.environ.get("ASSISTANT_SCREENSHOT")
 CHROMIUM_ARGS = [
@@ -59,12 +74,14 @@ def chromium_path() -> str:
 
 @pytest.fixture
 def app_url(make_settings: Any) -> Iterator[str]:
-    """The app with the default settings (bundled Qwen2.5 1.5B) on a free loopback port."""
+    """The app with the default settings (bundled Qwen2.5 1.5B) on a free loopback port,
+    reading the checkout's seeds (nothing here writes to the folder; the store is the
+    test's own), so the screenshot names the folder a reader has."""
     from assistant.core import Assistant
     from assistant.ui.app import launch
 
     port = free_port()
-    assistant = Assistant(make_settings(ui_port=port))
+    assistant = Assistant(make_settings(source_dir=SEEDS, ui_port=port))
     app = launch(assistant, prevent_thread_lock=True, quiet=True)
     try:
         yield f"http://127.0.0.1:{port}"
@@ -100,7 +117,7 @@ def test_ask_follow_up_and_check_the_sources(app_url: str, browser: Any, tmp_pat
     from playwright.sync_api import expect
 
     offsite: list[str] = []
-    page = browser.new_page(viewport={"width": 1200, "height": 1500})
+    page = browser.new_page(viewport=VIEWPORT)
     page.on(
         "request",
         lambda r: (
@@ -116,11 +133,16 @@ def test_ask_follow_up_and_check_the_sources(app_url: str, browser: Any, tmp_pat
     chat = page.locator("#na-chat")
     box = page.get_by_placeholder("Ask about the articles…")
 
-    # 1. the question: the quotes found show first, then the checked answer and its sources
+    # 1. the question: the passages being read, then the quotes chosen, then the answer
+    page.evaluate(ORDER, STAGES)
     box.fill(QUESTION)
     box.press("Enter")
     expect(chat).to_contain_text(QUESTION)
-    chat.locator(".na-found").first.wait_for(timeout=ANSWER_TIMEOUT_MS)
+    reading = chat.locator(".na-reading")
+    reading.wait_for(timeout=ANSWER_TIMEOUT_MS)
+    expect(reading).to_contain_text("not an answer yet")
+    assert 1 <= reading.locator(".na-passage").count() <= 3
+    expect(chat.locator(".na-meta")).to_have_count(0)  # a passage shows before the answer
 
     # meanwhile, another user: the page works, and Clear drops their queued question
     other = browser.new_page()
@@ -134,6 +156,9 @@ def test_ask_follow_up_and_check_the_sources(app_url: str, browser: Any, tmp_pat
 
     first = chat.locator(".na-meta").first  # only a finished answer has it
     first.wait_for(timeout=ANSWER_TIMEOUT_MS)
+    assert page.evaluate("() => window.__naOrder") == ["reading", "found", "answer"]
+    expect(chat.locator(".na-reading")).to_have_count(0)  # replaced by the answer
+    expect(first).to_contain_text("on this machine")  # which backend answered
     answer = chat.locator(".na-answer").first
     expect(answer).to_contain_text("Hiroshima")
     expect(answer).to_contain_text("[1]")
@@ -144,10 +169,11 @@ def test_ask_follow_up_and_check_the_sources(app_url: str, browser: Any, tmp_pat
     quote = source.locator(".na-context mark").first
     article = (SEEDS / SOURCE).read_text(encoding="utf-8")
     assert " ".join(quote.inner_text().split()) in " ".join(article.split())
+    expect(chat.locator(".na-searched")).to_have_count(0)
+    take_screenshot(page, screenshot_path(tmp_path))
     more = source.locator("details")
     more.locator("summary").click()
     expect(more.locator(".na-context")).to_be_visible()
-    expect(chat.locator(".na-searched")).to_have_count(0)
 
     # 2. the follow-up, answered in the conversation's context
     box.fill(FOLLOW_UP)
@@ -162,8 +188,43 @@ def test_ask_follow_up_and_check_the_sources(app_url: str, browser: Any, tmp_pat
     assert any(w in second for w in ("semiconductor", "chip", "artificial intelligence", "tech"))
     assert chat.locator(".na-sources").count() == 2
 
-    screenshot = screenshot_path(tmp_path)
-    screenshot.parent.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(screenshot), full_page=True)
-    assert screenshot.stat().st_size > 10_000
+    # 3. an abstention says why, and shows the closest passages as not an answer
+    page.locator("#na-clear").click()
+    expect(chat.locator(".na-meta")).to_have_count(0)
+    box.fill(OFF_TOPIC)
+    box.press("Enter")
+    chat.locator(".na-meta").first.wait_for(timeout=ANSWER_TIMEOUT_MS)
+    expect(chat.locator(".na-why")).to_contain_text("Nothing in the articles comes close")
+    closest = chat.locator(".na-closest")
+    expect(closest).to_contain_text("not an answer")
+    assert closest.locator(".na-file").count() >= 2 and chat.locator(".na-sources").count() == 0
+
+    # 4. the conversation since Clear, downloaded as Markdown
+    saved = download(page, until=OFF_TOPIC)
+    assert "The articles don't say." in saved and "*Why:* Nothing in the articles" in saved
+    assert "Closest passages (not an answer):" in saved and QUESTION not in saved
     assert offsite == []  # fonts, scripts and styles all came from the app
+
+
+def take_screenshot(page: Any, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(path), full_page=True)
+    assert path.stat().st_size > 10_000
+
+
+def download(page: Any, until: str, tries: int = 10) -> str:
+    """The download button's file, once it holds `until` (it is refreshed after each
+    answer, just after the answer shows)."""
+    from playwright.sync_api import expect
+
+    button = page.locator("#na-download")
+    expect(button).to_be_enabled()
+    text = ""
+    for _ in range(tries):
+        with page.expect_download() as info:
+            button.click()
+        text = Path(info.value.path()).read_text(encoding="utf-8")
+        if until in text:
+            return text
+        page.wait_for_timeout(500)
+    raise AssertionError(f"the download never held {until!r}:\n{text}")

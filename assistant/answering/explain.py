@@ -17,6 +17,7 @@ from assistant.answering.terms import missing_terms
 from assistant.schema import Answer, Evidence, RetrievedChunk
 
 CLOSEST = 3  # passages shown under an abstention
+MIN_WORDS = 8  # a shorter chunk ("“To do this,” he said.") tells the reader nothing
 PASSAGE_CHARS = 300  # a chunk shown as a passage is cut to about this, at a sentence end
 _SENTENCE_END = re.compile(r"[.!?][\"”’')\]]*(?=\s)")
 
@@ -76,7 +77,9 @@ def closest(answer: Answer, n: int = CLOSEST) -> list[Evidence]:
         scored = any(e.probability > 0 for e in answer.evidence)
         key = (lambda e: -e.probability) if scored else (lambda e: -e.relevance)
         return sorted(answer.evidence, key=key)[:n]
-    return [_passage(c, rank) for rank, c in enumerate(answer.chunks[:n], 1)]
+    passages = [_passage(c, rank) for rank, c in enumerate(answer.chunks, 1)]
+    telling = [p for p in passages if len(p.text.split()) >= MIN_WORDS]
+    return (telling or passages)[:n]
 
 
 def _passage(chunk: RetrievedChunk, rank: int) -> Evidence:

@@ -1,48 +1,41 @@
 """The web chat UI (`assistant ui`): ask questions, read cited answers, check the quotes.
 
 Gradio serves the page on 127.0.0.1 unless another interface is chosen, with no
-share link, no analytics and nothing loaded from a CDN. The quotes found come
-first; then each sentence of the answer appears once the model has finished it
-and a quote carries it (unchecked text is never shown); then the final answer
-and its sources.
+share link, no analytics and nothing loaded from a CDN. About a second after a
+question, the closest passages show in a "Reading" state (not an answer); the
+quotes the model chose replace them; then the checked answer (unchecked text is
+never shown) and its sources, or why it abstained. The conversation can be
+downloaded as Markdown with its quotes, files and offsets.
 Gradio's queue lets several people use the page at once: answers wait their turn
 (`ui_concurrency` at a time, one for the local model) while the page stays live.
 
-The event handlers are methods of `ChatHandlers`, plain Python that the tests
-drive without a browser; `ui_render` makes the HTML. One endpoint is documented
-for programs ("Use via API" in the footer): `/ask`, a question in, JSON out (the
-evidence first, then the answer), in the same queue as the chat's answers.
+This module lays the page out and wires its events; what they do is `ChatHandlers`
+(handlers.py), plain Python that the tests drive without a browser; render.py makes
+the HTML. One endpoint is documented for programs ("Use via API" in the footer):
+`/ask` (api.py), a question in, JSON out, in the same queue as the chat's answers.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import logging
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from assistant.core import Assistant, Found
-from assistant.errors import AssistantError, MissingExtra
-from assistant.schema import Answer, Evidence
-from assistant.ui.articles import articles_panel
-from assistant.ui.render import (
-    Message,
-    answer_html,
-    error_html,
-    meta_html,
-    parse_auth,
-    pending_html,
-    question_html,
-    remember,
-    status_markdown,
-    streaming_html,
-)
+from assistant.core import Assistant
+from assistant.errors import MissingExtra
 
 try:
     import gradio as gr
 except ImportError:  # pragma: no cover - depends on the installed extras
     raise MissingExtra("The web UI", "ui") from None
+
+from assistant.ui.api import ASK_API
+from assistant.ui.articles import ArticlesPanel, articles_panel
+from assistant.ui.handlers import BUSY, ChatHandlers
+from assistant.ui.render import parse_auth
+
+__all__ = ["ASK_API", "BUSY", "CSS", "ChatHandlers", "build_app", "is_loopback", "launch"]
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +45,7 @@ EXAMPLES = [
     "What did Japan say about hi-tech exports to China?",
     "Why did Biden cut his trip to Asia short?",
 ]
-BUSY = "The previous question is still being answered: wait for it, or press Clear."
+NOTICE_S = 20  # how often an open page looks for a store changed by another process
 
 CSS = """
 .na-answer { line-height: 1.55; }
@@ -80,180 +73,75 @@ CSS = """
 .na-source summary { cursor: pointer; font-size: .85em; color: var(--body-text-color-subdued); }
 .na-note { font-size: .8em; color: var(--body-text-color-subdued); }
 .na-dates { font-size: .85em; margin-top: .2em; }
+.na-reading-title, .na-closest-title { font-size: .85em; font-weight: 600;
+  color: var(--body-text-color-subdued); }
+.na-not-answer { margin-left: .3em; padding: 0 .4em; border: 1px solid var(--border-color-primary);
+  border-radius: 3px; font-weight: 500; font-size: .9em; }
+.na-reading { font-size: .9em; color: var(--body-text-color-subdued); }
+.na-passage { margin: .35em 0; padding: .2em .6em;
+  border-left: 3px dashed var(--border-color-primary); }
+.na-passage q { font-style: italic; }
+.na-why { margin-top: .35em; color: var(--body-text-color-subdued); }
+.na-closest { margin-top: .7em; padding: .4em .7em; font-size: .9em; border-radius: 4px;
+  border: 1px dashed var(--border-color-primary); color: var(--body-text-color-subdued); }
 #na-status { font-size: .85em; }
 """
-
-ASK_API = """Answer one question from the articles (no conversation), as JSON.
-
-Streams up to two outputs; `predict()` returns the last. First, once the evidence is
-chosen, `{"stage": "evidence", "question", "evidence": [{"file", "quote", "start",
-"end", "title", "date", "probability"}]}` (none when the assistant abstains before
-choosing). Then `{"stage": "answer", "question", "text", "abstained", "citations":
-[{"number", "file", "quote", "start", "end", "title", "date"}], "backend", "model",
-"server", "timings": {"evidence_s", "first_token_s", "total_s", ...}}`. Every quote is
-the article's text[start:end]. A bad question or an unreachable LLM is an error."""
-
-
-class ChatHandlers:
-    """What the page's events do, as plain methods over one `Assistant`."""
-
-    def __init__(self, assistant: Assistant) -> None:
-        self.assistant = assistant
-
-    def read_article(self, source: str) -> str | None:
-        """An article's text, decoded as at ingest so the citation offsets match."""
-        return self.assistant.read_text(source)
-
-    def submit(self, text: str, messages: list[dict[str, Any]], busy: bool) -> tuple[Any, ...]:
-        """Show the question at once (the answer waits its turn in the queue).
-
-        Returns the cleared textbox, the chat, the question to answer and the busy flag.
-        While an answer is pending or being written, nothing changes.
-        """
-        if busy:
-            gr.Warning(BUSY, title="Please wait")
-            return gr.skip(), gr.skip(), gr.skip(), gr.skip()
-        text = text or ""
-        shown = list(messages or [])
-        if text.strip():
-            shown.append({"role": "user", "content": question_html(text)})
-        return "", shown, text, True
-
-    def respond(
-        self, question: str | None, messages: list[dict[str, Any]], history: list[Message]
-    ) -> Iterator[tuple[Any, Any, Any, Any]]:
-        """Stream the checked sentences into the chat, then the final answer and sources.
-
-        Yields the chat, the conversation for follow-ups, the busy flag and the pending
-        question (taken at once, so a second `respond` finds none). Errors become a
-        message in the chat; the conversation is left as it was.
-        """
-        if question is None:  # already taken, or asked while busy: change nothing
-            yield gr.skip(), gr.skip(), gr.skip(), gr.skip()
-            return
-        shown = list(messages or [])
-        history = list(history or [])
-        yield [*shown, {"role": "assistant", "content": pending_html()}], history, True, None
-        checked = ""
-        found: list[Evidence] = []
-        answer: Answer | None = None
-        try:
-            for event in self.assistant.stream(question, history or None):
-                if isinstance(event, Answer):
-                    answer = event
-                    continue
-                if isinstance(event, Found):
-                    found = list(event)
-                else:
-                    checked += event
-                reply = {"role": "assistant", "content": streaming_html(checked, found)}
-                yield [*shown, reply], history, True, None
-        except Exception as exc:  # every failure is shown; only bugs are logged in full
-            if isinstance(exc, AssistantError):
-                log.info("question failed: %s", exc)
-            else:
-                log.exception("question failed")
-            yield [*shown, {"role": "assistant", "content": error_html(exc)}], history, False, None
-            return
-        if answer is None:  # pragma: no cover - stream() always ends with an Answer
-            raise AssertionError("stream() ended without an answer")
-        content = answer_html(answer, self.read_article) + meta_html(answer)
-        history = remember(history, question, answer.text)
-        yield [*shown, {"role": "assistant", "content": content}], history, False, None
-
-    def ask(self, question: str) -> Iterator[dict[str, Any]]:
-        """The `/ask` endpoint: the chosen evidence as JSON once it is known, then the
-        answer (see `ASK_API`). Errors reach the client as a `gr.Error` with the
-        user-facing message; a bug's details stay in the server log."""
-        try:
-            for event in self.assistant.stream(question):
-                if isinstance(event, Found):
-                    yield evidence_json(question, event)
-                elif isinstance(event, Answer):
-                    yield answer_json(event)
-        except AssistantError as exc:
-            log.info("question failed: %s", exc)
-            raise gr.Error(str(exc), title="The question was not answered") from None
-        except Exception as exc:
-            log.exception("question failed")
-            raise gr.Error(
-                f"Something went wrong while answering ({type(exc).__name__}). "
-                "The details are in the server log; please try again.",
-                title="The question was not answered",
-            ) from None
-
-    def clear(self) -> tuple[list[dict[str, Any]], list[Message], None, bool]:
-        """Empty chat and conversation (a running or queued answer is cancelled)."""
-        return [], [], None, False
-
-    def status(self) -> str:
-        chat = self.assistant.chat
-        articles = len(self.assistant.store.file_hashes())
-        chunks, folder = self.assistant.store.count(), str(self.assistant.settings.folder)
-        where = getattr(chat, "where", "")
-        return status_markdown(chat.backend, chat.model, where, articles, chunks, folder)
-
-
-def evidence_json(question: str, found: list[Evidence]) -> dict[str, Any]:
-    """The `/ask` endpoint's first output: the sentences chosen to answer from."""
-    evidence = [
-        {
-            "file": e.source, "quote": e.text, "start": e.start, "end": e.end,
-            "title": e.title, "date": e.date, "probability": e.probability,
-        }
-        for e in found
-    ]  # fmt: skip
-    return {"stage": "evidence", "question": question.strip(), "evidence": evidence}
-
-
-def answer_json(answer: Answer) -> dict[str, Any]:
-    """The `/ask` endpoint's last output: the checked answer, its citations, what made it."""
-    citations = [
-        {
-            "number": c.number, "file": c.source, "quote": c.quote, "start": c.start,
-            "end": c.end, "title": c.title, "date": c.date,
-        }
-        for c in answer.citations
-    ]  # fmt: skip
-    return {
-        "stage": "answer",
-        "question": answer.question,
-        "text": answer.text,
-        "abstained": answer.abstained,
-        "citations": citations,
-        "backend": answer.backend,
-        "model": answer.model,
-        "server": answer.server,
-        "timings": answer.timings.model_dump(),
-    }
 
 
 def build_app(assistant: Assistant, examples: list[str] | None = None) -> gr.Blocks:
     """The chat page. Launch it with `launch()`, or `.launch(css=CSS)` for other options."""
     handlers = ChatHandlers(assistant)
-    with gr.Blocks(title="News assistant", analytics_enabled=False) as demo:
+    # Gradio's copies of the downloads are dropped after a day
+    with gr.Blocks(
+        title="News assistant", analytics_enabled=False, delete_cache=(86400, 86400)
+    ) as demo:
         gr.Markdown(
             "## News assistant\nAnswers come only from the articles, with quotes you can "
             "check. Ask a follow-up and it is read in the context of the conversation."
         )
-        gr.Markdown(handlers.status(), elem_id="na-status")
+        status = gr.Markdown(handlers.status(), elem_id="na-status")
         page = _Page.lay_out(EXAMPLES if examples is None else examples)
-        page.wire(handlers)
-        articles_panel(assistant)
+        answered = page.wire(handlers)
+        panel = articles_panel(assistant)
+        notice_changes(handlers, [demo.load, gr.Timer(NOTICE_S).tick], status, panel,
+                       [*answered, *panel.changes])  # fmt: skip
         gr.api(  # the documented endpoint; its answers share the chat's queue places
             handlers.ask, api_name="ask", api_description=ASK_API, concurrency_id="answer"
         )
     return demo
 
 
+def notice_changes(
+    handlers: ChatHandlers, triggers: list[Any], status: Any, panel: ArticlesPanel,
+    after: list[Any],
+) -> None:  # fmt: skip
+    """Redraw the status line and the Articles panel when the store changed: when the
+    page loads, every `NOTICE_S` (another process's ingest is reloaded then), and after
+    each answer, upload or removal. In the answers' queue: a reload never runs while an
+    answer reads the store."""
+    shown = gr.State(handlers.assistant.store.revision)  # what the page was built with
+    notice: dict[str, Any] = {
+        "fn": handlers.notice,
+        "inputs": [shown],
+        "outputs": [status, panel.table, panel.pick, shown],
+        "concurrency_id": "answer",
+        "show_progress": "hidden",
+        "api_visibility": "undocumented",
+    }
+    gr.on(triggers, **notice)
+    for event in after:
+        event.then(**notice)
+
+
 @dataclass
 class _Page:
-    """The page's components, laid out inside a `gr.Blocks`, and its events."""
+    """The chat's components, laid out inside a `gr.Blocks`, and its events."""
 
     chatbot: Any  # gr.Chatbot
     box: Any  # gr.Textbox
     send: Any  # gr.Button
     clear: Any  # gr.Button
+    save: Any  # gr.DownloadButton
     examples: Any  # gr.Examples
 
     @classmethod
@@ -281,46 +169,49 @@ class _Page:
             )
             send = gr.Button("Ask", variant="primary", scale=1, min_width=80, elem_id="na-ask")
             clear = gr.Button("Clear", scale=1, min_width=80, elem_id="na-clear")
+            save = gr.DownloadButton(
+                "Download .md", scale=1, min_width=170, interactive=False, elem_id="na-download"
+            )
         shown = gr.Examples(
             examples=[[q] for q in examples],
             inputs=[box],
             label="Example questions (click to ask)",
             cache_examples=False,
         )
-        return cls(chatbot, box, send, clear, shown)
+        return cls(chatbot, box, send, clear, save, shown)
 
-    def wire(self, handlers: ChatHandlers) -> None:
+    def wire(self, handlers: ChatHandlers) -> list[Any]:
         """Asking (typed, or an example clicked) shows the question at once and then
-        answers it in the queue; Clear (or the chat's bin icon) cancels both."""
+        answers it in the queue, then puts the conversation in the download button;
+        Clear (or the chat's bin icon) cancels both. Returns the answers' events."""
         history, pending, busy = gr.State([]), gr.State(None), gr.State(False)
+        answers = gr.State([])  # the conversation's `Answer`s, for the download
         chatbot, box = self.chatbot, self.box
-        ask = {
-            "fn": handlers.submit,
-            "inputs": [box, chatbot, busy],
-            "outputs": [box, chatbot, pending, busy],
-            "concurrency_limit": None,  # never waits behind an answer
-            "show_progress": "hidden",
+        quick: dict[str, Any] = {  # never waits behind an answer
+            "concurrency_limit": None, "show_progress": "hidden",
             "api_visibility": "undocumented",
-        }
+        }  # fmt: skip
+        ask = {"fn": handlers.submit, "inputs": [box, chatbot, busy],
+               "outputs": [box, chatbot, pending, busy], **quick}  # fmt: skip
         answer = {
             "fn": handlers.respond,
-            "inputs": [pending, chatbot, history],
-            "outputs": [chatbot, history, busy, pending],
+            "inputs": [pending, chatbot, history, answers],
+            "outputs": [chatbot, history, busy, pending, answers],
             "concurrency_id": "answer",  # every way of asking shares the limit
             "show_progress": "minimal",
             "api_visibility": "undocumented",
         }
+        save = {"fn": handlers.download, "inputs": [answers], "outputs": [self.save], **quick}
         typed = gr.on([box.submit, self.send.click], **ask).success(**answer)
         picked = self.examples.load_input_event.success(**ask).success(**answer)
         gr.on(
             [self.clear.click, chatbot.clear],
             handlers.clear,
-            outputs=[chatbot, history, pending, busy],
+            outputs=[chatbot, history, pending, busy, answers, self.save],
             cancels=[typed, picked],
-            concurrency_limit=None,
-            show_progress="hidden",
-            api_visibility="undocumented",
+            **quick,
         )
+        return [typed.then(**save), picked.then(**save)]
 
 
 def is_loopback(host: str) -> bool:

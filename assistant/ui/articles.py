@@ -5,11 +5,13 @@ them on the page is how they expect to add them. An upload goes through the same
 checks as `assistant ingest` (`ingest/folder.py`: type, size, links), is copied into
 the folder the assistant answers from and ingested at once; each article is listed
 with its title, date and where the date came from. Removing one moves the file
-into the folder's `.removed/` and takes its chunks out of the store.
+into the folder's `.removed/` and takes its chunks out of the store. The page redraws
+the list when another process changed the store (`ChatHandlers.notice`).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +25,11 @@ from assistant.ingest.sync import IngestReport
 HEADERS = ["file", "title", "date (and where it came from)"]
 
 
+def article_rows(assistant: Assistant) -> list[list[str]]:
+    """One row per stored article: file, title, date (and where it came from)."""
+    return [[a["source"], a["title"], a["date"]] for a in assistant.store.articles()]
+
+
 class ArticleHandlers:
     """The panel's events, as plain methods over one `Assistant`."""
 
@@ -30,7 +37,7 @@ class ArticleHandlers:
         self.assistant = assistant
 
     def rows(self) -> list[list[str]]:
-        return [[a["source"], a["title"], a["date"]] for a in self.assistant.store.articles()]
+        return article_rows(self.assistant)
 
     def sources(self) -> list[str]:
         return [row[0] for row in self.rows()]
@@ -72,7 +79,16 @@ class ArticleHandlers:
         return "\n".join(f"- {line}" for line in lines), rows, gr.update(choices=choices)
 
 
-def articles_panel(assistant: Assistant) -> None:
+@dataclass
+class ArticlesPanel:
+    """The panel's components the page redraws, and its events that change the store."""
+
+    table: Any  # gr.Dataframe
+    pick: Any  # gr.Dropdown
+    changes: list[Any]  # the upload and remove events
+
+
+def articles_panel(assistant: Assistant) -> ArticlesPanel:
     """The panel, laid out and wired inside the page's `gr.Blocks`."""
     handlers = ArticleHandlers(assistant)
     folder = assistant.settings.folder
@@ -95,5 +111,6 @@ def articles_panel(assistant: Assistant) -> None:
             "concurrency_id": "answer",  # never while an answer reads the store
             "api_visibility": "undocumented",
         }
-        uploads.upload(handlers.upload, inputs=[uploads], **shared)
-        remove.click(handlers.remove, inputs=[pick], **shared)
+        uploaded = uploads.upload(handlers.upload, inputs=[uploads], **shared)
+        removed = remove.click(handlers.remove, inputs=[pick], **shared)
+    return ArticlesPanel(table, pick, [uploaded, removed])

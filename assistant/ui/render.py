@@ -2,9 +2,12 @@
 
 A chat message in the UI is one line of HTML: the answer, then one entry per
 citation with the quoted passage marked inside the text around it, so a reader
-can check each claim against the article. Everything taken from an article, the
-LLM or the user is escaped here; nothing else in the UI builds HTML. One line,
-because the chat renders Markdown and a blank line would end an HTML block.
+can check each claim against the article. While the model reads, the closest
+passages show in a "Reading" state, then the chosen quotes; an abstention shows
+why, and the passages it came closest with, marked as not an answer. Everything
+taken from an article, the LLM or the user is escaped here; nothing else in the UI
+builds HTML. One line, because the chat renders Markdown and a blank line would end
+an HTML block.
 """
 
 from __future__ import annotations
@@ -13,10 +16,12 @@ import html
 import re
 from collections.abc import Sequence
 
+from assistant.answering.explain import closest, why
 from assistant.errors import AssistantError
 from assistant.ingest.corpus import ReadText
 from assistant.schema import Answer, Citation, Evidence, Message, dates_said
 
+READING = 3  # passages shown while the model reads
 CONTEXT_CHARS = 160  # shown either side of a quote
 MORE_CONTEXT_CHARS = 700  # inside "More context"
 HISTORY_MESSAGES = 12  # remembered per conversation (the core uses the last 6)
@@ -124,19 +129,62 @@ def searched_html(question: str, standalone: str) -> str:
 
 
 def answer_html(answer: Answer, read: ReadText) -> str:
-    """The finished answer: searched-for note, checked text with [n] markers, sources."""
+    """The finished answer: searched-for note, checked text with [n] markers, sources;
+    for an abstention, why, and the closest passages (not an answer)."""
     return (
         searched_html(answer.question, answer.standalone_question)
         + f'<div class="na-answer">{flow(answer.text)}</div>'
-        + ("" if answer.abstained else sources_html(answer.citations, read))
+        + (abstention_html(answer) if answer.abstained else sources_html(answer.citations, read))
     )
 
 
-def streaming_html(checked: str, found: Sequence[Evidence] = ()) -> str:
-    """The answer's checked sentences so far, under the evidence found."""
+def abstention_html(answer: Answer) -> str:
+    """Under "The articles don't say.": one line on why, then the passages the assistant
+    came closest with, styled apart from sources and marked as not an answer."""
+    reason = why(answer)
+    near = closest(answer)
+    shown = f'<div class="na-why">{flow(reason)}</div>' if reason else ""
+    if near:
+        shown += (
+            '<div class="na-closest"><div class="na-closest-title">Closest passages '
+            '<span class="na-not-answer">not an answer</span></div>'
+            + "".join(passage_html(e) for e in near)
+            + "</div>"
+        )
+    return shown
+
+
+def passage_html(e: Evidence) -> str:
+    """A passage with its file, title and date (for the reading state and abstentions)."""
+    about = " · ".join(escape(x) for x in (e.title, e.date) if x)
+    return (
+        f'<div class="na-passage"><div class="na-passage-head"><span class="na-file">'
+        f"{escape(e.source)}</span>"
+        + (f' <span class="na-about">{about}</span>' if about else "")
+        + f"</div><q>{flow(e.text)}</q></div>"
+    )
+
+
+def reading_html(ranked: Sequence[Evidence]) -> str:
+    """The closest passages while the model reads them: what is being read, not an answer."""
+    if not ranked:
+        return ""
+    return (
+        '<div class="na-reading"><div class="na-reading-title">Reading the closest '
+        'passages… <span class="na-not-answer">not an answer yet</span></div>'
+        + "".join(passage_html(e) for e in ranked[:READING])
+        + "</div>"
+    )
+
+
+def streaming_html(
+    checked: str, found: Sequence[Evidence] = (), ranked: Sequence[Evidence] = ()
+) -> str:
+    """The answer so far: the passages being read, replaced by the chosen quotes once
+    known, then the checked sentences under them."""
     evidence = found_html(found)
     if not checked.strip():
-        return evidence or pending_html()
+        return evidence or reading_html(ranked) or pending_html()
     return evidence + f'<div class="na-answer na-streaming">{flow(checked.strip())}</div>'
 
 
@@ -180,17 +228,20 @@ def error_html(error: BaseException) -> str:
 
 
 def meta_html(answer: Answer) -> str:
-    """Which model answered, where (this machine, or the server the question was sent
-    to), and how long it took."""
-    if answer.backend == "openai":
-        where = f"{answer.model} at {answer.server} (sent to that server)"
-    elif answer.model:
-        where = f"{answer.model} on this machine"
-    else:
-        where = "no model needed"
+    """Which model answered and where, and how long it took (see `answered_by`)."""
     return (
-        f'<div class="na-meta">Answered by {escape(where)} · {answer.timings.total_s:.1f} s</div>'
+        f'<div class="na-meta">{escape(answered_by(answer))} · {answer.timings.total_s:.1f} s</div>'
     )
+
+
+def answered_by(answer: Answer) -> str:
+    """Which model answered, where (this machine, or the server the question was sent
+    to); or that no model was asked (nothing came close, and no follow-up to rewrite)."""
+    if not answer.evidence and not answer.usage.calls:
+        return "No model was asked: nothing was sent anywhere"
+    if answer.backend == "openai":
+        return f"Answered by {answer.model} at {answer.server} (sent to that server)"
+    return f"Answered by {answer.model or 'the local model'} on this machine"
 
 
 def status_markdown(

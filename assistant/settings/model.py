@@ -1,14 +1,16 @@
-"""One validated settings object for the whole assistant.
+"""The `Settings` model: every setting, its default, its description and its checks.
 
-Values come from the defaults below, then `ASSISTANT_*` environment variables
-(or a `.env` file in the working directory), then CLI flags. Every field has a
-description: the CLI's `--help` and the README table are made from them.
+Each field's description is what the CLI's `--help` and the README table say; each
+validator refuses a value that makes no sense with a message that names other settings
+as {name}, for `errors.describe_errors` to name as the user gave them. `GROUPS` sorts the
+settings by what reads them.
 """
 
 from __future__ import annotations
 
-import os
-from importlib import resources
+import ipaddress
+import re
+import urllib.parse
 from pathlib import Path
 from typing import Literal
 
@@ -16,63 +18,68 @@ from pydantic import (
     AliasChoices,
     Field,
     SecretStr,
-    ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from assistant.schema import TYPED_LEAST, Thresholds
-
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-APP_NAME = "news-assistant"
-
-
-def bundled(name: Literal["prompts", "seeds"]) -> Path:
-    """The prompts or the demo articles that ship with the code.
-
-    In a wheel they are package data, `assistant/bundled/<name>` (in the checkout those
-    are links to the top-level folders, which the wheel holds as real ones). In a
-    checkout, and in the editable install `make setup` makes, they are the top-level
-    `prompts/` and `seeds/` themselves: setuptools' editable import hook cannot serve
-    folders without an `__init__.py`.
-    """
-    if installed():
-        return Path(str(resources.files("assistant").joinpath("bundled", name)))
-    return PROJECT_ROOT / name
-
-
-def installed() -> bool:
-    """True for a wheel install (the data ships inside it), False in a checkout (where
-    `assistant/bundled/prompts` is a link to the top-level folder)."""
-    prompts = Path(str(resources.files("assistant").joinpath("bundled", "prompts")))
-    return prompts.is_dir() and not prompts.is_symlink()
-
-
-def _xdg(variable: str, fallback: str) -> Path:
-    """$variable/news-assistant, or ~/fallback/news-assistant when it is unset or relative
-    (the XDG base directory rule)."""
-    base = os.environ.get(variable, "")
-    root = Path(base) if os.path.isabs(base) else Path.home() / fallback
-    return root / APP_NAME
-
-
-def user_data_dir() -> Path:
-    """Where an installed assistant keeps what it writes: never inside site-packages."""
-    return _xdg("XDG_DATA_HOME", ".local/share")
-
-
-def user_cache_dir() -> Path:
-    """Where the bundled models are assembled and exported once (rebuilt if deleted)."""
-    return _xdg("XDG_CACHE_HOME", ".cache")
-
-
-# a checkout answers from ./seeds into ./vectorstore, as the README's commands show; an
-# installed package from its bundled demo articles into a per-user data folder
-DEFAULT_SOURCE_DIR = bundled("seeds")
-DEFAULT_PERSIST_DIR = (
-    user_data_dir() / "vectorstore" if installed() else PROJECT_ROOT / "vectorstore"
+from assistant.settings.places import (
+    DEFAULT_PERSIST_DIR,
+    DEFAULT_SOURCE_DIR,
+    bundled,
+    user_cache_dir,
 )
+
+PROMPT_SETTINGS = (
+    "select_prompt", "select_part_prompt", "phrase_prompt",
+    "condense_prompt", "check_prompt", "check_role_prompt",
+)  # fmt: skip
+_HOST_NAME = re.compile(r"(?!-)[A-Za-z0-9_-]{1,63}(?<!-)(\.(?!-)[A-Za-z0-9_-]{1,63}(?<!-))*\.?")
+
+
+def prompt_names() -> list[str]:
+    """The prompts that ship with the code, by the names the *_prompt settings take."""
+    return sorted(p.stem for p in bundled("prompts").glob("*.toml"))
+
+
+def is_host(value: str) -> bool:
+    """A host name (localhost, chroma.example.org) or an IP address (127.0.0.1, ::1)."""
+    try:
+        ipaddress.ip_address(value.removeprefix("[").removesuffix("]"))
+    except ValueError:
+        return len(value) <= 253 and _HOST_NAME.fullmatch(value) is not None
+    return True
+
+
+def url_problem(url: str) -> str:
+    """What keeps `url` from being an http(s)://host[:port][/path] server URL ("" if fine)."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme not in ("http", "https"):
+        return "must start with http:// or https://"
+    try:
+        port = parts.port
+    except ValueError:
+        port = 0
+    if "@" in parts.netloc:
+        return "has a user name or password in it (the key goes in {openai_api_key})"
+    if port == 0 or (":" in parts.netloc.rpartition("]")[2] and port is None):
+        return "has a port that is not a number from 1 to 65535"
+    if not parts.hostname or not is_host(parts.hostname):
+        return "has no host name"
+    if parts.query or parts.fragment or any(c.isspace() for c in url):
+        return "has spaces, a ?query or a #fragment"
+    return ""
+
+
+def refused(setting: str, value: object, message: str) -> PydanticCustomError:
+    """A model-level error that names the setting it is about (and may name others as
+    {name}): `describe_errors` says it as the user gave it."""
+    return PydanticCustomError(
+        "setting", "{message}", {"setting": setting, "value": value, "message": message}
+    )
 
 
 class Settings(BaseSettings):
@@ -97,15 +104,16 @@ class Settings(BaseSettings):
     chroma_host: str | None = Field(
         None, description="Host of a Chroma server (`chroma run`); unset = on-disk store."
     )
-    chroma_port: int = Field(8000, description="Port of the Chroma server.")
+    chroma_port: int = Field(8000, ge=1, le=65535, description="Port of the Chroma server.")
     chroma_ssl: bool = Field(False, description="Use HTTPS to reach the Chroma server.")
     chroma_timeout: float = Field(
-        30.0, gt=0, description="Seconds to wait for each answer of the Chroma server."
+        30.0, gt=0, le=3600, description="Seconds to wait for each answer of the Chroma server."
     )
     auto_ingest: bool = Field(True, description="Build the store on first question if it is empty.")
     max_file_mb: int = Field(
         50,
         ge=1,
+        le=10_000,
         description="Larger article files are skipped with a warning (their text is held "
         "in memory while they are embedded), and one that grows past it after ingest is not "
         "read to quote it.",
@@ -141,7 +149,7 @@ class Settings(BaseSettings):
     candidates: int = Field(
         10, ge=1, le=200, description="Candidates each retriever contributes to the fusion."
     )
-    rrf_k: int = Field(60, ge=1, description="Reciprocal-rank-fusion constant.")
+    rrf_k: int = Field(60, ge=1, le=1000, description="Reciprocal-rank-fusion constant.")
 
     # --- LLM ------------------------------------------------------------------
     llm_backend: Literal["auto", "local", "openai"] = Field(
@@ -164,8 +172,10 @@ class Settings(BaseSettings):
         "xllamacpp (llama.cpp's server, a prebuilt wheel; answers of its own, "
         "benchmarks/engines.md).",
     )
-    n_ctx: int = Field(4096, ge=512, description="Context window of the local model.")
-    n_threads: int | None = Field(None, description="CPU threads for the local model.")
+    n_ctx: int = Field(4096, ge=512, le=131_072, description="Context window of the local model.")
+    n_threads: int | None = Field(
+        None, ge=1, le=1024, description="CPU threads for the local model."
+    )
     openai_api_key: SecretStr | None = Field(
         None,
         validation_alias=AliasChoices("ASSISTANT_OPENAI_API_KEY", "OPENAI_API_KEY"),
@@ -178,20 +188,27 @@ class Settings(BaseSettings):
         "else OpenAI).",
     )
     openai_model: str = Field("gpt-4o-mini", description="Model name for the openai backend.")
-    llm_timeout: float = Field(120.0, gt=0, description="Seconds to wait for the LLM server.")
-    llm_max_retries: int = Field(2, ge=0, description="Retries on 429/5xx and dropped calls.")
+    llm_timeout: float = Field(
+        120.0, gt=0, le=3600, description="Seconds to wait for the LLM server."
+    )
+    llm_max_retries: int = Field(
+        2, ge=0, le=10, description="Retries on 429/5xx and dropped calls."
+    )
     llm_max_wait: float = Field(
         30.0,
         ge=0,
+        le=600,
         description="Most seconds spent waiting between retries (a longer Retry-After fails).",
     )
     max_answer_tokens: int = Field(
-        120, ge=16, description="Cap on the tokens of the phrased answer."
+        120, ge=16, le=4096, description="Cap on the tokens of the phrased answer."
     )
     temperature: float = Field(0.0, ge=0, le=2, description="Sampling temperature.")
 
     # --- answering -------------------------------------------------------------
-    max_question_chars: int = Field(1000, ge=10, description="Longest question accepted.")
+    max_question_chars: int = Field(
+        1000, ge=10, le=100_000, description="Longest question accepted."
+    )
     min_relevance: float = Field(
         0.2,
         ge=-1,
@@ -274,7 +291,6 @@ class Settings(BaseSettings):
     ui_port: int = Field(7860, ge=1, le=65535, description="Port of the web UI.")
     ui_auth: str | None = Field(
         None,
-        pattern=r"^[^:]+:.+$",
         description="Login for the web UI as user:password (unset = no login).",
     )
     ui_concurrency: int = Field(
@@ -287,14 +303,93 @@ class Settings(BaseSettings):
 
     @field_validator("source_dir", "persist_dir", "model_cache_dir", "local_model")
     @classmethod
-    def _expand(cls, value: Path | None) -> Path | None:
-        return value.expanduser() if value is not None else None
+    def _path(cls, value: Path | None, info: ValidationInfo) -> Path | None:
+        """~ expanded; a store or cache folder may not exist yet, but is no file; a model
+        file must be one. (source_dir is checked where the user gives it: check_folders.)"""
+        if value is None:
+            return None
+        value = value.expanduser()
+        if info.field_name in ("persist_dir", "model_cache_dir") and value.is_file():
+            raise ValueError("is a file: name a folder (it is made if it does not exist)")
+        if info.field_name == "local_model" and not value.is_file():
+            missing = "is a folder" if value.is_dir() else "does not exist"
+            raise ValueError(
+                f"is not a file ({missing}): name a GGUF model file, or leave it unset for "
+                "the bundled model"
+            )
+        return value
+
+    @field_validator(*PROMPT_SETTINGS)
+    @classmethod
+    def _prompt(cls, name: str, info: ValidationInfo) -> str:
+        optional = info.field_name == "check_role_prompt"
+        known = prompt_names()
+        if name in known or (optional and not name):
+            return name
+        hint = f"write it without .toml: {name[:-5]}" if name[:-5] in known else "choose one of"
+        raise ValueError(
+            f"is not a prompt in {bundled('prompts')}: {hint}"
+            + ("" if name[:-5] in known else " " + ", ".join(known))
+            + (" (or empty: no such read)" if optional else "")
+        )
+
+    @field_validator("chroma_host", "ui_host")
+    @classmethod
+    def _host(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if info.field_name == "chroma_host" and not value:
+            return None  # empty: no server, the on-disk store
+        port = "{chroma_port}" if info.field_name == "chroma_host" else "{ui_port}"
+        if value is not None and not is_host(value):
+            if "://" in value or "/" in value:
+                more = ", https in {chroma_ssl}" if info.field_name == "chroma_host" else ""
+                raise ValueError(
+                    f"must be a host name or address, not a URL: the port goes in {port}{more}"
+                )
+            raise ValueError(
+                "must be a host name or IP address such as localhost, 127.0.0.1 or "
+                f"chroma.example.org (the port goes in {port})"
+            )
+        return value
+
+    @field_validator("openai_base_url")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        if not value:
+            return None  # empty: unset (OPENAI_BASE_URL, else OpenAI's)
+        problem = url_problem(value)
+        if problem:
+            raise ValueError(
+                f"{problem}: write it as http(s)://host[:port][/path], "
+                "e.g. http://127.0.0.1:8080/v1"
+            )
+        return value
+
+    @field_validator("ui_auth")
+    @classmethod
+    def _login(cls, value: str | None) -> str | None:
+        if not value:
+            return None  # empty: no login
+        user, colon, password = value.partition(":")
+        if not (user and colon and password):
+            raise ValueError(
+                "must be a user name and a password joined by a colon, as in ann:s3cret "
+                "(the password may hold colons; the user name may not)"
+            )
+        return value
 
     @model_validator(mode="after")
-    def _check_model_file(self) -> Settings:
-        if self.local_model is not None and not self.local_model.is_file():
-            raise ValueError(f"ASSISTANT_LOCAL_MODEL {self.local_model} is not a file")
-        return self
+    def _top_k_within_candidates(self) -> Settings:
+        if self.top_k <= self.candidates:
+            return self
+        if "candidates" in self.model_fields_set and "top_k" not in self.model_fields_set:
+            message = (
+                "must be at least {top_k} (%d): the chunks kept are picked from the candidates"
+            )
+            raise refused("candidates", self.candidates, message % self.top_k)
+        message = (
+            "must be at most {candidates} (%d): the chunks kept are picked from the candidates"
+        )
+        raise refused("top_k", self.top_k, message % self.candidates)
 
     @property
     def folder(self) -> Path:
@@ -327,18 +422,25 @@ class Settings(BaseSettings):
         return "openai" if chosen else "local"
 
 
-def describe_errors(exc: ValidationError) -> str:
-    """What is wrong with the settings, without the values given (a key stays secret)."""
-    return "; ".join(
-        f"{'.'.join(str(p) for p in e['loc']) or 'settings'}: {e['msg']}" for e in exc.errors()
-    )
-
-
-def load_settings() -> Settings:
-    """Settings from the environment, or a `BadSettings` error that names what is wrong."""
-    from assistant.errors import BadSettings
-
-    try:
-        return Settings()
-    except ValidationError as exc:
-        raise BadSettings(f"invalid settings: {describe_errors(exc)}") from None
+# the settings by what reads them; each command's flags are the groups it uses (cli/flags.py)
+GROUPS: dict[str, tuple[str, ...]] = {
+    "articles and store": (
+        "source_dir", "persist_dir", "collection", "chroma_host", "chroma_port",
+        "chroma_ssl", "chroma_timeout", "max_file_mb", "model_cache_dir",
+    ),
+    "embedding": ("embed_backend", "embed_model", "chunk_tokens", "chunk_overlap"),
+    "OpenAI-compatible server (the openai backends)": (
+        "openai_api_key", "openai_base_url", "llm_timeout", "llm_max_retries",
+    ),
+    "retrieval": ("retrieval", "top_k", "candidates", "rrf_k"),
+    "LLM": (
+        "llm_backend", "local_model", "local_engine", "n_ctx", "n_threads", "openai_model",
+        "llm_max_wait", "max_answer_tokens", "temperature",
+    ),
+    "answering": (
+        "auto_ingest", "max_question_chars", "min_relevance", "evidence_sentences",
+        "select_threshold", "none_threshold", "coverage_threshold", "typed_join_threshold",
+        "check_threshold", *PROMPT_SETTINGS,
+    ),
+    "web UI": ("ui_host", "ui_port", "ui_auth", "ui_concurrency"),
+}  # fmt: skip
