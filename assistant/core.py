@@ -266,7 +266,9 @@ class Assistant:
         mark = time.perf_counter()
         checked = checking.end()[1]
         asked_for = selection_messages(self.select_prompt, q, selection.shown)
+        checking_mark = time.perf_counter()
         checked, check = self.checker.check(q, selection, checked, asked_for, run.usage)
+        run.timings.check_s = run.since(checking_mark)
         run.timings.citations_s = run.since(mark)
         if check.outcome == "abstained":
             decision = decision.model_copy(update={"answer": False, "reason": check.reason})

@@ -140,7 +140,8 @@ class Timings(BaseModel):
     evidence_s: float | None = None  # when the chosen quotes were known
     first_token_s: float | None = None
     generation_s: float = 0.0
-    citations_s: float = 0.0
+    citations_s: float = 0.0  # the citation check and the answer check
+    check_s: float = 0.0  # the answer check alone (its role read is an LLM call)
     total_s: float = 0.0
 
 

@@ -55,7 +55,8 @@ def ask_measured(assistant: Assistant, question: str, fresh_cache: bool) -> dict
     row = llm_counters(llama)
     # the LLM's time: rewriting, choosing evidence (from prompt-ready to evidence), phrasing
     choosing = (timings.evidence_s or 0) - (timings.prompt_ready_s or timings.evidence_s or 0)
-    llm = timings.generation_s + timings.rewrite_s + choosing
+    # and the answer check, whose role read is an LLM call (its spaCy tagging, some ms, too)
+    llm = timings.generation_s + timings.rewrite_s + choosing + timings.check_s
     row.update(
         total=timings.total_s,
         llm=llm,

@@ -14,6 +14,7 @@ import os
 import sys
 from pathlib import Path
 
+from assistant.ingest.store import collection_name, with_folder
 from assistant.settings import Settings
 from benchmarks.measure import Figure, assistant_command, median, run_child
 
@@ -29,6 +30,7 @@ def cold_start(settings: Settings, onnx_file: Path, gguf: Path, runs: int) -> li
         "-m",
         "benchmarks.floor",
         str(settings.persist_dir),
+        collection_name(with_folder(settings)),  # the collection `ask` answers from
         str(gguf),
         str(onnx_file),
         str(Path(settings.embed_model) if settings.embed_model else onnx_model_dir()),

@@ -108,3 +108,37 @@ def test_the_files_it_reads_exist() -> None:
     for name in BASELINES.values():
         assert (RESULTS / name).is_file(), name
     assert Path(ROOT / "benchmarks" / "results.md").is_file()
+
+
+def table_rows(path: Path, section: str) -> list[dict[str, str]]:
+    """The rows of the first table under a `## section` heading of a Markdown file."""
+    text = path.read_text(encoding="utf-8")
+    body = text.split(f"## {section}", 1)[1].split("\n## ", 1)[0]
+    lines = [line for line in body.splitlines() if line.startswith("|")]
+    heads = [c.strip() for c in lines[0].strip("|").split("|")]
+    return [
+        dict(zip(heads, (c.strip() for c in r.strip("|").split("|")), strict=True))
+        for r in lines[2:]
+    ]
+
+
+def test_the_concurrency_figures_are_the_benchmarks() -> None:
+    concurrency = ROOT / "benchmarks" / "concurrency.md"
+    local = {r["users"]: r for r in table_rows(concurrency, "local: the in-process model")}
+    server = {r["users"]: r for r in table_rows(concurrency, "server: llama.cpp's server, 4 slots")}
+    prose = " ".join(README.split())
+    alone, ten = local["1"]["answers/min"], local["10"]["answers/min"]
+    assert f"{alone} with 1 user, {ten} with 10" in prose
+    assert f"answer is {float(local['10']['answer p50 s']):.0f} s" in prose
+    per_minute = float(server["10"]["answers/min"])
+    assert f"about the same ({per_minute:.1f} a minute)" in prose
+    assert f"changed {server['10']['differ from U=1']} of 10 answers" in prose
+
+
+def test_the_passages_show_within_a_second_in_the_browser() -> None:
+    timing = ROOT / "benchmarks" / "ui_timing.md"
+    text = timing.read_text(encoding="utf-8")
+    row = next(line for line in text.splitlines() if line.startswith("| first passage |"))
+    p50 = float(row.strip("|").split("|")[2])
+    assert "reading within a second" in " ".join(README.split())
+    assert p50 < 1.0, f"benchmarks/ui_timing.md: first passage p50 {p50} s"
