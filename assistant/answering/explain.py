@@ -20,6 +20,8 @@ CLOSEST = 3  # passages shown under an abstention
 MIN_WORDS = 8  # a shorter chunk ("“To do this,” he said.") tells the reader nothing
 PASSAGE_CHARS = 300  # a chunk shown as a passage is cut to about this, at a sentence end
 _SENTENCE_END = re.compile(r"[.!?][\"”’')\]]*(?=\s)")
+# a period that ends "U.S." or "Mr." ends no sentence
+_ABBREVIATION = re.compile(r"(?:\b[A-Z]|\b(?:Mr|Mrs|Ms|Dr|St|Gen|Sen|Rep|Gov|Lt|Col|No))\.$")
 
 _WITHHELD = "so the answer the model wrote was withheld"
 _PLAIN = {
@@ -65,8 +67,14 @@ def _missing_line(answer: Answer) -> str:
     missing = missing_terms(terms, " ".join(c.text for c in answer.chunks))
     if not missing:
         return "The closest passages lack names or numbers of the question."
-    said = ", ".join(f"“{t}”" for t in missing[:4])
+    said = ", ".join(f"“{as_asked(t, answer.standalone_question)}”" for t in missing[:4])
     return f"No passage found mentions {said}, which the question names."
+
+
+def as_asked(term: str, question: str) -> str:
+    """The term as the question writes it ("Toyota", not the folded "toyota")."""
+    found = re.search(re.escape(term), question, re.I)
+    return found.group() if found else term
 
 
 def closest(answer: Answer, n: int = CLOSEST) -> list[Evidence]:
@@ -86,7 +94,11 @@ def _passage(chunk: RetrievedChunk, rank: int) -> Evidence:
     """A chunk's opening, cut at a sentence end near `PASSAGE_CHARS` (still verbatim)."""
     text = chunk.text
     if len(text) > PASSAGE_CHARS:
-        ends = [m.end() for m in _SENTENCE_END.finditer(text, 0, PASSAGE_CHARS)]
+        ends = [
+            m.end()
+            for m in _SENTENCE_END.finditer(text, 0, PASSAGE_CHARS)
+            if not _ABBREVIATION.search(text, 0, m.start() + 1)
+        ]
         cut = ends[-1] if ends else text.rfind(" ", 0, PASSAGE_CHARS)
         text = text[: cut if cut > 0 else PASSAGE_CHARS]
     return Evidence(
