@@ -28,7 +28,7 @@ from typing import Any
 import pytest
 
 from assistant.answering.citations import claims_of, invalid_quotes, supports
-from assistant.core import Assistant, Found
+from assistant.core import Assistant, Found, Ranked
 from assistant.errors import LLMUnavailable, StoreUnavailable
 from assistant.ingest.corpus import text_reader
 from assistant.schema import Answer
@@ -155,7 +155,8 @@ def test_the_stream_shows_only_checked_sentences(make_settings, corpus: Path) ->
         events = list(openai_assistant(make_settings, server.url).stream(HIROSHIMA_Q))
     texts = [e for e in events if isinstance(e, str)]
     answer = events[-1]
-    assert isinstance(answer, Answer) and isinstance(events[0], Found)
+    assert isinstance(answer, Answer) and isinstance(events[0], Ranked)
+    assert isinstance(events[1], Found)
     assert "Osaka" in answer.raw_text and "Osaka" not in "".join(texts)
     assert "".join(texts) == answer.text == "Biden and Kishida met in Hiroshima [1]."
 

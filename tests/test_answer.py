@@ -12,7 +12,7 @@ import sys
 
 import pytest
 
-from assistant.core import Assistant, Found
+from assistant.core import Assistant, Found, Ranked
 from assistant.errors import BadQuestion
 from assistant.llm import ChatModel
 from assistant.schema import ABSTAIN_TEXT, Answer, Evidence, Usage
@@ -74,10 +74,16 @@ def test_bad_questions_get_clear_errors(small_assistant: Assistant, question, me
 
 def test_streaming_yields_evidence_then_text_then_the_answer(small_assistant: Assistant) -> None:
     events = list(small_assistant.stream("What did Japan and the US agree on chips?"))
-    *pieces, final = events
+    ranked, *pieces, final = events
     assert isinstance(final, Answer)
+    # first, before the model reads anything: the sentences it will read, closest first
+    assert isinstance(ranked, Ranked)
+    assert sorted(e.key for e in ranked) == sorted(e.key for e in final.evidence)
+    assert [e.relevance for e in ranked] == sorted((e.relevance for e in ranked), reverse=True)
+    assert final.timings.ranked_s is not None and final.timings.evidence_s is not None
+    assert final.timings.ranked_s < final.timings.evidence_s
     if final.abstained:
-        assert pieces == [ABSTAIN_TEXT]
+        assert pieces[-1:] == [ABSTAIN_TEXT]
         return
     found, *text = pieces
     assert isinstance(found, Found) and found and all(isinstance(e, Evidence) for e in found)

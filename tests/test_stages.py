@@ -17,7 +17,7 @@ from assistant.answering.decision import Decider
 from assistant.answering.question import Question
 from assistant.answering.retrieval import Retrieved
 from assistant.answering.selection import RankSelector, Selection
-from assistant.core import Assistant, Found
+from assistant.core import Assistant, Found, Ranked
 from assistant.llm import Scores
 from assistant.schema import (
     ABSTAIN_TEXT,
@@ -143,7 +143,8 @@ def test_an_answer_its_sentence_does_not_state_is_not_shown(seeds_settings) -> N
     events = list(Assistant(settings, chat_model=chat, selector=RankSelector()).stream(QUESTION))
     answer = events[-1]
     assert isinstance(answer, Answer) and answer.abstained and answer.citations == []
-    assert events[:-1] == [Found(answer.evidence[:1]), ABSTAIN_TEXT]  # no phrased text shown
+    assert isinstance(events[0], Ranked) and not isinstance(events[1], Ranked)
+    assert events[1:-1] == [Found(answer.evidence[:1]), ABSTAIN_TEXT]  # no phrased text shown
     assert answer.check is not None and answer.check.outcome == "abstained"
     assert answer.decision is not None and answer.decision.reason == answer.check.reason
     assert answer.decision.signals["says"] == 0.2
