@@ -183,11 +183,13 @@ class Assistant:
 
         The signal is the collection's `revision`, which an ingest renews as its last
         step whenever it changed a chunk (ingest/sync.py): one metadata read, about a
-        millisecond, so the UI calls this before each answer. An ingest still under way
-        has not renewed it yet, so a half-written store is not loaded. Chroma's on-disk
-        client keeps the vector index in memory and never sees another process's
-        writes, so a new client is opened (the old one is left to the garbage collector,
-        for a search still reading it); a Chroma server needs only the retriever rebuilt.
+        millisecond, so `stream()` calls this before each question (the UI, `assistant
+        chat` and a program holding an `Assistant` all see an ingest made meanwhile).
+        An ingest still under way has not renewed it yet, so a half-written store is not
+        loaded. Chroma's on-disk client keeps the vector index in memory and never sees
+        another process's writes, so a new client is opened (the old one is left to the
+        garbage collector, for a search still reading it); a Chroma server needs only the
+        retriever rebuilt.
         """
         store = self.store
         with self._reload_lock, server_errors(self.settings):
@@ -228,6 +230,7 @@ class Assistant:
         and the answer check have passed it (never unchecked text), then the final
         `Answer`. An abstention yields its sentence and the `Answer`."""
         asked = self.validate(question)
+        self.refresh_if_changed()  # an ingest by another process since the last question
         with self._engine_held():
             yield from self._stream(asked, history)
 

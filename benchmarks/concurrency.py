@@ -123,8 +123,9 @@ def wait_for_port(port: int, process: subprocess.Popen[bytes], log: Path) -> Non
 
 
 @contextmanager
-def running_ui(engine: Engine) -> Iterator[str]:
-    """`assistant ui` in its own process on a free loopback port; yields its URL."""
+def running_ui(settings: dict[str, str], log_name: str) -> Iterator[str]:
+    """`assistant ui` over the seeds in its own process on a free loopback port, with
+    these `ASSISTANT_*` variables on top; yields its URL."""
     port = free_port()
     env = {
         **os.environ,
@@ -132,12 +133,11 @@ def running_ui(engine: Engine) -> Iterator[str]:
         "ASSISTANT_PERSIST_DIR": str(CACHE / "seeds-store"),
         "ASSISTANT_UI_HOST": "127.0.0.1",
         "ASSISTANT_UI_PORT": str(port),
-        "ASSISTANT_UI_CONCURRENCY": str(engine.concurrency),
-        **engine.env,
+        **settings,
     }
     env.pop("ASSISTANT_UI_AUTH", None)
     CACHE.mkdir(parents=True, exist_ok=True)
-    log = CACHE / "concurrency-ui.log"
+    log = CACHE / log_name
     with log.open("wb") as out:
         process = subprocess.Popen(
             [assistant_command(), "ui"], env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT
@@ -310,7 +310,8 @@ def fresh_engine(args: argparse.Namespace) -> Iterator[tuple[Engine, str]]:
     earlier level is left in a cache to make this one's answers faster or different."""
     with serve(args.slots) if args.engine == "server" else nullcontext(None) as served:
         engine = engine_for(args, served)
-        with running_ui(engine) as url:
+        settings = {"ASSISTANT_UI_CONCURRENCY": str(engine.concurrency), **engine.env}
+        with running_ui(settings, "concurrency-ui.log") as url:
             yield engine, url
 
 

@@ -30,16 +30,14 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from assistant.offline import go_offline
-from benchmarks.concurrency import free_port, wait_for_port
-from benchmarks.measure import CACHE, ROOT, assistant_command, machine, percentile, stop
+from benchmarks.concurrency import running_ui
+from benchmarks.measure import ROOT, machine, percentile
 
 RESULTS = ROOT / "benchmarks" / "ui_timing.md"
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -94,32 +92,6 @@ def picked_questions(count: int) -> tuple[list[Any], Any]:
     return picked, warm_up
 
 
-@contextmanager
-def running_ui() -> Iterator[str]:
-    """`assistant ui` with the default local model in its own process; yields its URL."""
-    port = free_port()
-    env = {
-        **os.environ,
-        "ASSISTANT_SOURCE_DIR": str(ROOT / "seeds"),
-        "ASSISTANT_PERSIST_DIR": str(CACHE / "seeds-store"),
-        "ASSISTANT_UI_HOST": "127.0.0.1",
-        "ASSISTANT_UI_PORT": str(port),
-        "ASSISTANT_LLM_BACKEND": "local",
-    }
-    env.pop("ASSISTANT_UI_AUTH", None)
-    CACHE.mkdir(parents=True, exist_ok=True)
-    log = CACHE / "ui-timing-ui.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [assistant_command(), "ui"], env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT
-        )
-    try:
-        wait_for_port(port, process, log)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        stop(process)
-
-
 def ask_in_page(page: Any, question: Any) -> Asked:
     """Ask one question in a fresh conversation and read the observer's marks."""
     chat = page.locator("#na-chat")
@@ -147,7 +119,8 @@ def measure(count: int) -> tuple[str, list[Asked]]:
 
     questions, warm_up = picked_questions(count)
     asked: list[Asked] = []
-    with running_ui() as url, sync_playwright() as playwright:
+    local = {"ASSISTANT_LLM_BACKEND": "local"}  # the default model, in the UI's process
+    with running_ui(local, "ui-timing-ui.log") as url, sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
         )

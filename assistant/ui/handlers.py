@@ -121,7 +121,6 @@ class ChatHandlers:
 
         yield update(pending_html())
         try:
-            self.assistant.refresh_if_changed()  # an ingest by another process
             answer, shown_so_far = None, _Progress()
             for event in self.assistant.stream(question, history or None):
                 if isinstance(event, Answer):
@@ -146,7 +145,6 @@ class ChatHandlers:
         (see `ASK_API`). Errors reach the client as a `gr.Error` with the user-facing
         message; a bug's details stay in the server log."""
         try:
-            self.assistant.refresh_if_changed()
             for event in self.assistant.stream(question):
                 if isinstance(event, Ranked):
                     yield ranked_json(question, event)
