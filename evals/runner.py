@@ -23,8 +23,10 @@ from tqdm import tqdm
 from assistant.errors import AssistantError
 from assistant.schema import Message
 from assistant.settings import Settings
+from assistant.settings.places import user_cache_dir
 from evals import report
 from evals.metrics import RETRIEVAL_DEPTH, ItemResult, Question, score_item
+from evals.pages import default_dir, materialize
 
 if TYPE_CHECKING:
     from assistant.core import Assistant
@@ -52,6 +54,15 @@ CORPORA = {
     # saved web pages, PDFs and Markdown on another topic (evals/corpus2/README.md)
     "corpus2": Corpus("corpus2", HERE / "questions_corpus2.yaml", HERE / "corpus2", "-corpus2"),
 }
+# real saved news pages (evals/pages/): their HTML stays out of the repository, so this
+# corpus runs only when --pages (or $ASSISTANT_EVAL_PAGES) names a copy of the benchmark
+PAGES_QUESTIONS = HERE / "questions_pages.yaml"
+PAGES_FOLDER = user_cache_dir() / "eval-pages"
+
+
+def pages_corpus(bench: Path) -> Corpus:
+    """The real-page corpus over the listed pages of the benchmark at `bench`."""
+    return Corpus("pages", PAGES_QUESTIONS, materialize(bench, PAGES_FOLDER), "-pages")
 
 
 def load_questions(path: Path = QUESTIONS) -> list[Question]:
@@ -126,9 +137,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--split", choices=["dev", "heldout", "all"], default="all")
     parser.add_argument(
         "--corpus",
-        choices=[*CORPORA, "all"],
+        choices=[*CORPORA, "pages", "all"],
         default="all",
-        help="which corpus and its questions (default: all, each with its own gate)",
+        help="which corpus and its questions (default: all, each with its own gate; the "
+        "real-page corpus only with --pages)",
+    )
+    parser.add_argument(
+        "--pages",
+        type=Path,
+        default=default_dir(),
+        metavar="DIR",
+        help="a local copy of scrapinghub/article-extraction-benchmark (html/<hash>.html.gz) "
+        "for the real-page corpus (env: ASSISTANT_EVAL_PAGES)",
     )
     parser.add_argument(
         "--questions", type=Path, help="another question file (over --source-dir's folder)"
@@ -151,7 +171,12 @@ def corpora(args: argparse.Namespace) -> list[Corpus]:
     if args.questions is not None:
         folder = args.source_dir or CORPORA["seeds"].folder
         return [Corpus(args.questions.stem, args.questions, folder)]
-    chosen = list(CORPORA.values()) if args.corpus == "all" else [CORPORA[args.corpus]]
+    if args.corpus == "pages" and args.pages is None:
+        raise AssistantError("--corpus pages needs --pages DIR (the benchmark's folder)")
+    every = dict(CORPORA)
+    if args.pages is not None and args.corpus in ("pages", "all"):
+        every["pages"] = pages_corpus(args.pages)
+    chosen = list(every.values()) if args.corpus == "all" else [every[args.corpus]]
     if args.only:  # the corpora that hold the items asked for
         ids = set(args.only)
         chosen = [c for c in chosen if ids & {q.id for q in load_questions(c.questions)}]
