@@ -265,6 +265,30 @@ def test_bare_month_is_the_nearest_one() -> None:
     assert resolve("it may be that they march", FRIDAY) == []
 
 
+def test_a_month_in_a_past_clause_is_the_one_before_the_article() -> None:
+    # the nearest April to a November article is the next one; "was evicted" says the last
+    november = dated(2019, 11, 19)
+    assert one("The 48-year-old was evicted in April, court papers show.", november).label == (
+        "2019-04"
+    )
+    assert one("In April, the family moved out.", november).label == "2019-04"
+    assert one("She was hired in November.", november).label == "2019-11"
+    # the tense of the clause the month is in, not of the verb of saying before it
+    assert one("He said the hearing begins in April.", november).label == "2020-04"
+    assert one("The hearing is expected in April.", november).label == "2020-04"
+    assert one("The show will return in April.", november).label == "2020-04"
+
+
+def test_a_weekday_followed_by_its_date_is_that_date() -> None:
+    november = dated(2019, 11, 19)
+    sale = one("Tickets go on sale Friday, Dec. 6 at 10 a.m.", november)
+    assert (sale.text, sale.label) == ("Friday, Dec. 6", "2019-12-06")
+    assert one("on Monday, November 18, 2019, it said", november).label == "2019-11-18"
+    # a weekday and date of the year before: the year in which that day is that weekday
+    assert one("It opened Tuesday, Dec. 18.", dated(2019, 1, 10)).label == "2018-12-18"
+    assert one("Tickets go on sale Friday at noon.", november).label == "2019-11-15"
+
+
 # --- relative periods and days ----------------------------------------------------------
 
 

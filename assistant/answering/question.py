@@ -92,7 +92,6 @@ class Question:
 
     @classmethod
     def parse(cls, text: str) -> Question:
-        counted = _HOW_MANY.search(text) or _HOW_MANY_FIRST.search(text)
         return cls(
             text=text,
             parts=tuple(question_parts(text)),
@@ -102,11 +101,28 @@ class Question:
             asks_weekday="day of the week" in text.lower(),
             asks_article_date=_ASKS_ARTICLE_DATE.search(text) is not None,
             asks_money=_ASKS_MONEY.search(text) is not None,
-            counted=counted.group(1) if counted else None,
+            counted=counted_noun(text),
             asks_number=_ASKS_NUMBER.search(text) is not None,
             asks_person=_ASKS_PERSON.search(text) is not None,
             asks_name=_ASKS_NAME.search(text) is not None,
         )
+
+
+def counted_noun(question: str) -> str | None:
+    """What "how many" counts: the noun spaCy's parser makes the head of "many" ("How
+    many school districts closed?" counts districts, "How many pounds of fentanyl ...?"
+    pounds), else the word the pattern finds ("How many of the staffers were ...?")."""
+    if not re.search(r"\bhow many\b", question, re.I):
+        return None
+    from assistant.answering.kinds import parse  # spaCy: loaded only for such questions
+
+    doc = parse([question])[0]
+    for token in doc:
+        after_how = token.lower_ == "many" and token.i > 0 and doc[token.i - 1].lower_ == "how"
+        if after_how and token.head.pos_ in ("NOUN", "PROPN") and token.head is not token:
+            return str(token.head.text)
+    counted = _HOW_MANY.search(question) or _HOW_MANY_FIRST.search(question)
+    return counted.group(1) if counted else None
 
 
 def question_parts(question: str) -> list[str]:

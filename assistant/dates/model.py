@@ -45,7 +45,9 @@ class ArticleDate:
     that back it up), "unknown" otherwise (`date` and `precision` are None and
     `note` says what the text does give). For a month or year `date` is the first
     day of that period. `confidence` is a rough probability that the date is right
-    at its precision: 0.95 stated, 0.5-0.8 inferred, 0.0 unknown.
+    at its precision: 0.95 stated, 0.5-0.8 inferred, 0.0 unknown. `caveat` says what
+    a reader should doubt ("the page also states 2023-05-21 (...)", a date after the
+    day it was read, a stated date that was ignored); "" when there is nothing.
     """
 
     date: datetime.date | None
@@ -56,6 +58,7 @@ class ArticleDate:
     support: tuple[Span, ...] = ()
     note: str = ""
     source: str = ""
+    caveat: str = ""
 
 
 @dataclass(frozen=True)
@@ -199,3 +202,36 @@ def is_future(text: str, start: int, end: int) -> bool:
         if first_future and (first_past is None or first_future.start() < first_past.start()):
             return True
     return False
+
+
+# a clause's edge, for `is_past`: punctuation, a quote, a word that opens a clause, or a
+# verb of saying ("said the trial begins in April": the trial's tense, not the saying's)
+_CLAUSE_EDGE = re.compile(
+    r"[,;:()“”\"]|\b(?:that|who|which|when|while|after|before|because|said|says|told|added|"
+    r"announced|reported|wrote)\b",
+    re.I,
+)
+_PAST_AUX = re.compile(r"\b(?:was|were|had|did)\b", re.I)
+_PRESENT_AUX = re.compile(r"\b(?:is|are|am|will|shall|be|'s|’s|'re|’re)\b", re.I)
+
+
+def is_past(text: str, start: int, end: int) -> bool:
+    """Whether the expression's own clause is in the past tense: "was evicted in April",
+    "in April, she moved", not "is expected in April" or "said the trial begins in April".
+
+    The clause is the text between the nearest clause edges (a comma, a quote, "that",
+    "who" ...) on either side, within the sentence; it is past when it holds a past verb
+    or auxiliary and neither a future marker nor a present auxiliary."""
+    if is_future(text, start, end):
+        return False
+    begin, stop = sentence_bounds(text, start, end)
+    before, after = text[begin:start], text[end:stop]
+    edges = list(_CLAUSE_EDGE.finditer(before))
+    before = before[edges[-1].end() :] if edges else before
+    after = re.sub(r"^[\s,;:]+", " ", after)  # "In April, she moved": the clause it opens
+    edge = _CLAUSE_EDGE.search(after)
+    after = after[: edge.start()] if edge else after
+    clause = f"{before} {after}"
+    if _FUTURE.search(clause) or _PRESENT_AUX.search(clause):
+        return False
+    return bool(_PAST_VERB.search(clause) or _PAST_AUX.search(clause))

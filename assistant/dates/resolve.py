@@ -35,6 +35,7 @@ from __future__ import annotations
 import datetime
 import re
 from collections.abc import Callable
+from datetime import date
 
 from assistant.dates.model import (
     ArticleDate,
@@ -44,14 +45,16 @@ from assistant.dates.model import (
     day_in_month_after,
     day_in_month_before,
     is_future,
+    is_past,
     valid,
 )
-from assistant.lexicon import MONTH_RE, MONTHS, WEEKDAY_RE, WEEKDAYS
+from assistant.lexicon import MONTH_ABBR, MONTH_ABBR_RE, MONTH_RE, MONTHS, WEEKDAY_RE, WEEKDAYS
 
 Rule = Callable[[re.Match[str], ArticleDate, Resolved | None, bool], Resolved]
 NO_MONTH = "the article gives no month"
 NO_YEAR = "the article gives no year"
 NO_DATE = "the article gives no date"
+OUT_OF_RANGE = "outside the calendar's range"
 
 
 def _make(m: re.Match[str], rule: str, precision: Precision, **fields: object) -> Resolved:
@@ -71,6 +74,8 @@ def _month(m: re.Match[str], rule: str, year: int | None, month: int | None) -> 
 
 
 def _weekday(m: re.Match[str], pub: ArticleDate, prev: Resolved | None, future: bool) -> Resolved:
+    if m["mon"]:  # "Friday, Dec. 6": the date it gives, not a Friday counted from the article
+        return _weekday_dated(m, pub)
     if pub.date is None or pub.precision != "day":
         return _day(m, "weekday", None, "the article gives no day to count from")
     target = WEEKDAYS[m["wd"].lower()]
@@ -87,6 +92,26 @@ def _weekday(m: re.Match[str], pub: ArticleDate, prev: Resolved | None, future: 
         delta = ahead if future else -back
     note = "'next <weekday>' taken as the first one after the article" if which == "next" else ""
     return _day(m, "weekday", pub.date + datetime.timedelta(days=delta), note)
+
+
+def _weekday_dated(m: re.Match[str], pub: ArticleDate) -> Resolved:
+    """A weekday followed by its date: that date, in the year it gives, else the year
+    (of the article's, the one before or after) in which that day is that weekday, else the
+    nearest to the article."""
+    word = m["mon"].lower().rstrip(".")
+    month, n = MONTH_ABBR.get(word) or MONTH_ABBR[word[:3]], int(m["md"])
+    if m["yr"]:
+        year = int(m["yr"])
+    elif pub.date is None:
+        return _make(m, "weekday", "day", month=month, day=n, note=NO_YEAR)
+    else:
+        weekday = WEEKDAYS[m["wd"].lower()]
+        years = (pub.date.year, pub.date.year + 1, pub.date.year - 1)
+        fits = [y for y in years if valid(y, month, n) and date(y, month, n).weekday() == weekday]
+        year = fits[0] if fits else _nearest_year(pub.date, month, n, False)
+    if not valid(year, month, n):
+        return _make(m, "weekday", "day", month=month, day=n, note="no such day")
+    return _day(m, "weekday", date(year, month, n))
 
 
 def _day_of_month(m: re.Match[str], pub: ArticleDate, prev: Resolved | None, fut: bool) -> Resolved:
@@ -147,6 +172,9 @@ def _month_name(m: re.Match[str], pub: ArticleDate, prev: Resolved | None, fut: 
     month = MONTHS[m["mn"].lower()]
     if pub.date is None:
         return _month(m, "month_name", None, month)
+    if is_past(m.string, m.start(), m.end()):  # "was evicted in April": the April before
+        year = pub.date.year if month <= pub.date.month else pub.date.year - 1
+        return _month(m, "month_name", year, month)
     return _month(m, "month_name", _nearest_year(pub.date.replace(day=1), month, 1, fut), month)
 
 
@@ -201,6 +229,8 @@ RULES: list[tuple[re.Pattern[str], Rule]] = [
         re.compile(
             rf"\b(?:(?i:(?P<which>last|this|next|coming|on|from|since|until|by))\s+)?"
             rf"(?P<wd>{WEEKDAY_RE})(?:\s+(?:morning|afternoon|evening|night))?\b"
+            rf"(?:,?\s+(?P<mon>{MONTH_ABBR_RE})\s+(?P<md>[1-9]|[12]\d|3[01])\b"
+            rf"(?:,\s*(?P<yr>\d{{4}})\b)?)?"
         ),
         _weekday,
     ),
@@ -260,7 +290,10 @@ def resolve(text: str, published: ArticleDate) -> list[Resolved]:
         if m.start() < taken:
             continue
         taken = m.end()
-        result = rule(m, published, previous, is_future(text, m.start(), m.end()))
+        try:
+            result = rule(m, published, previous, is_future(text, m.start(), m.end()))
+        except (ValueError, OverflowError):  # past year 9999 or before year 1
+            result = _make(m, rule.__name__.lstrip("_"), "day", note=OUT_OF_RANGE)
         results.append(result)
         if result.precision == "day" and (result.date is not None or result.day is not None):
             previous = result

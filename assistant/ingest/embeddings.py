@@ -21,7 +21,7 @@ from assistant.ingest.chunking import TokenCounter
 from assistant.settings import Settings
 
 CHUNKER_VERSION = 1
-DATES_VERSION = 3  # assistant/dates/: a new rule set rebuilds the store
+DATES_VERSION = 4  # assistant/dates/: a new rule set rebuilds the store
 OPENAI_DEFAULT_EMBED = "text-embedding-3-small"
 
 
