@@ -28,7 +28,9 @@ from assistant.answering.rewrite import Rewriter
 from assistant.answering.selection import LLMSelector, Selection, Selector, selection_messages
 from assistant.errors import BadQuestion, StoreUnavailable
 from assistant.ingest.corpus import article_text, text_reader
+from assistant.ingest.dedup import stories_of
 from assistant.ingest.embeddings import build_embedder, fingerprint, token_counter
+from assistant.ingest.rules import Limits
 from assistant.ingest.store import ArticleStore, connect, server_errors, texts_dir, with_folder
 from assistant.ingest.sync import IngestReport, ingest
 from assistant.llm import ChatModel, build_chat_model
@@ -104,7 +106,7 @@ class Assistant:
         self.prompt_label = "+".join(p.label for p in prompts)
         self._chat = chat_model
         self._chat_lock = threading.Lock()
-        self.read_text = text_reader(s.folder, s.max_file_mb, texts_dir(s))
+        self.read_text = text_reader(s.folder, texts=texts_dir(s), limits=Limits.of(s))
         self.last_ingest: IngestReport | None = None
         if self.store.count() == 0 or self.store.stale:
             if not s.auto_ingest:
@@ -323,7 +325,7 @@ class Assistant:
         chat = self._chat
         return Answer(
             question=asked, standalone_question=question.text, text=text,
-            citations=citations, abstained=abstained,
+            citations=stories_of(self.store).noted(citations), abstained=abstained,
             chunks=found.chunks, evidence=selection.shown if selection else [],
             decision=decision, check=check,
             backend=chat.backend if chat else self.settings.resolved_llm_backend,

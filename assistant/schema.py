@@ -75,6 +75,10 @@ class Citation(BaseModel):
     date: str | None = None
     date_basis: str = ""  # the article's date and where it came from
     dates: list[DateNote] = Field(default=[], description="Relative dates inside `text`, resolved.")
+    url: str | None = Field(None, description="The address the article was fetched from.")
+    also_published_by: list[str] = Field(
+        default=[], description="Sites (or files) of the story's other copies, not cited."
+    )
 
 
 class RetrievedChunk(BaseModel):

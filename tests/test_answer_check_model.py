@@ -87,3 +87,35 @@ def test_the_default_answer_check_reads_the_role_and_keeps_a_right_answer(
     assert answer.check is not None and answer.check.outcome == "kept", answer.check
     assert answer.check.says is not None and answer.check.says > 0.5
     assert "Hiroshima" in answer.text and "check_role@1" in answer.prompt
+
+
+BRIDGE = (
+    "The Millbrook bridge is now expected to cost $812 million, up from an original "
+    "estimate of about $660 million, county engineers said."
+)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("question", "figure"),
+    [
+        ("How much was the original estimate for the Millbrook bridge?", 2),
+        ("How much is the Millbrook bridge now expected to cost?", 1),
+    ],
+)
+def test_the_figure_read_picks_the_figure_of_the_asked_thing(
+    assistant: Assistant, question: str, figure: int
+) -> None:
+    """One sentence (a page written for the test), two figures of two things: shown with
+    the words around them, the model's likeliest option is the one the question asks for."""
+    from assistant.answering.figures import figures
+
+    bridge = Evidence(source="bridge.html", start=0, end=len(BRIDGE), text=BRIDGE, probability=0.9)
+    q = Question.parse(question)
+    selection = Selection(shown=[bridge], chosen=[bridge], none=0.0, how="test")
+    conversation = selection_messages(assistant.select_prompt, q, selection.shown)
+    check = LLMAnswerCheck(assistant.chat, load_prompt("check"), 0.0, load_prompt("check_role"))
+    options = [f.shown for f in figures(BRIDGE, question)]
+    checked = CheckedAnswer("", [], False, [])
+    probs = check.pick(Case(q, selection, checked, conversation, Usage()), options, [1])
+    assert probs is not None and max(probs, key=lambda k: probs[k]) == str(figure), probs

@@ -78,6 +78,27 @@ def test_importing_the_assistant_switches_the_libraries_off_the_network(tmp_path
     assert seen == {"loaded": [], "hub_offline": True, "chroma_telemetry": False}
 
 
+def test_asking_and_ingesting_never_load_the_web_fetcher(tmp_path: Path) -> None:
+    """The network code (assistant/web/: `assistant add`, `refresh`) is not even imported by
+    what asks, ingests or serves the UI: only the commands that fetch load it."""
+    code = (
+        "import json, sys, assistant.core, assistant.ingest.sync, assistant.cli\n"
+        "import assistant.ui.render, assistant.ingest.dedup\n"
+        "print(json.dumps(sorted(m for m in sys.modules if m.startswith(('assistant.web.f',\n"
+        "  'assistant.web.p', 'feedparser')))))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**without_switches(), "PYTHONPATH": str(ROOT)},
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == []
+
+
 def test_tiktoken_encodings_load_without_a_download(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:

@@ -110,3 +110,62 @@ def test_a_quoted_sentence_with_the_asked_name_is_kept() -> None:
         "What is the name of the family's lawyer?", [LAWYER, JUDGE], "The articles do not say."
     )
     assert outcome == "quoted"
+
+
+# --- a figure bound to the thing asked about -------------------------------------------
+
+BRIDGE = (
+    "The Millbrook bridge is now expected to cost $812 million, up from an original "
+    "estimate of about $660 million, county engineers said."
+)
+
+
+class Picking:
+    """The role read's scores: all on the option that holds `wanted` (0 if none does)."""
+
+    backend, model = "fake", "picking"
+
+    def __init__(self, wanted: str) -> None:
+        self.wanted = wanted
+        self.options: list[str] = []
+
+    def label_scores(self, messages, labels, usage, prefill=""):  # type: ignore[no-untyped-def]
+        import re
+
+        from assistant.llm import Scores
+
+        self.options = re.findall(r"^[1-9]\d*\. (.+)$", messages[-1]["content"], re.M)
+        hit = next((str(i) for i, o in enumerate(self.options, 1) if self.wanted in o), "0")
+        return Scores({label: float(label == hit) for label in labels}, "fake")
+
+
+def figure_check(question: str, reply: str, wanted: str) -> tuple[str, str, list[str]]:
+    bridge = Evidence(source="bridge.html", start=0, end=len(BRIDGE), text=BRIDGE, probability=0.9)
+    q = Question.parse(question)
+    checked = cite(reply, q, [bridge], [bridge])
+    chat = Picking(wanted)
+    checker = LLMAnswerCheck(chat, load_prompt("check"), 0.0, load_prompt("check_role"))  # type: ignore[arg-type]
+    selection = Selection(shown=[bridge], chosen=[bridge], none=0.0, how="fake")
+    result, check = checker.check(q, selection, checked, [], Usage())
+    return check.outcome, result.text, chat.options
+
+
+def test_the_figure_the_model_binds_to_the_question_replaces_the_other() -> None:
+    asked = "How much was the original estimate for the Millbrook bridge?"
+    outcome, text, options = figure_check(asked, "It is expected to cost $812 million.", "original")
+    # each figure is shown with the words that say what it is
+    assert options == [
+        "is now expected to cost $812 million",
+        "an original estimate of about $660 million",
+    ]
+    assert outcome == "quoted" and "$660 million" in text  # the sentence, not the wrong figure
+    kept, text, _ = figure_check(asked, "The original estimate was $660 million.", "original")
+    assert kept == "kept" and text.startswith("The original estimate was $660 million")
+
+
+def test_one_figure_is_not_read_again() -> None:
+    outcome, _, options = figure_check(
+        "How much is the Millbrook bridge expected to cost now?", "$812 million.", "812"
+    )
+    assert outcome == "kept"  # two figures, and the claim's is the one picked
+    assert len(options) == 2

@@ -39,13 +39,14 @@ answer). A claim that fails is never let through.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 from assistant.answering.citations import MARKER, CheckedAnswer, citation, supports
 from assistant.answering.decision import answer_type_found
 from assistant.answering.evidence import with_dates
+from assistant.answering.figures import figures, values_in
 from assistant.answering.kinds import asked_kinds, asks_several, mentions, of_kinds
 from assistant.answering.phrasing import spoken
 from assistant.answering.question import Question
@@ -96,6 +97,12 @@ def kind_held(question: Question, text: str) -> bool:
     if question.asks_money or (question.asks_number and not question.counted):
         return bool(set(amounts(text)) - set(amounts(question.text)))
     return answer_type_found(question, [Evidence(source="", start=0, end=len(text), text=text)])
+
+
+def asks_figure(question: Question) -> bool:
+    """A "how much" / "how many" question of one part (a figure, not a date)."""
+    asks = question.asks_money or question.asks_number or question.counted is not None
+    return asks and not question.parts and not question.asks_date
 
 
 def amounts(text: str) -> list[str]:
@@ -156,6 +163,8 @@ class LLMAnswerCheck:
         named = Check(outcome="kept")
         if kinds:
             checked, named = self.check_names(case, kinds)
+        elif self.role is not None and asks_figure(question):
+            checked, named = self.check_figures(case)
         if named.outcome != "kept" or self.least <= 0:  # the yes/no read is off by default
             return checked, named
         return self.check_relation(case)
@@ -188,7 +197,42 @@ class LLMAnswerCheck:
             return checked, Check(outcome="kept")
         if named and named[0] not in options[:MAX_OPTIONS]:
             options = named[:1]
-        options = options[:MAX_OPTIONS]
+
+        def holder(name: str) -> Citation:
+            return next(c for c in checked.citations if name in of_kinds(c.quote, kinds, question))
+
+        return self.choose(case, options[:MAX_OPTIONS], named, holder, "name")
+
+    def check_figures(self, case: Case) -> tuple[CheckedAnswer, Check]:
+        """A figure was asked for ("how much", "how many") and the quotes give several:
+        the claim's must be the one the model picks among them, each shown with the words
+        that say what it counts (`figures.py`)."""
+        checked, question = case.checked, case.question
+        given: dict[str, Citation] = {}  # each figure's text, and the quote that gives it
+        values: dict[str, str] = {}
+        for c in checked.citations:
+            for figure in figures(c.quote, question.text):
+                if figure.value not in values.values():
+                    given[figure.shown], values[figure.shown] = c, figure.value
+        claimed = values_in(claim_text(checked.text))
+        options = list(given)[:MAX_OPTIONS]
+        named = [o for o in options if values[o] in claimed]
+        if len(options) < 2 or not named:  # nothing to choose between, or a figure of its own
+            return checked, Check(outcome="kept")
+        return self.choose(case, options, named, given.__getitem__, "figure")
+
+    def choose(
+        self,
+        case: Case,
+        options: list[str],
+        named: list[str],
+        holder: Callable[[str], Citation],
+        what: str,
+    ) -> tuple[CheckedAnswer, Check]:
+        """The model's pick among the quotes' names or figures: the claim is kept when it
+        gives the likeliest; the sentence holding another is quoted in its place when the
+        model is sure enough of it (`QUOTE_LEAST`); otherwise the answer abstains."""
+        checked = case.checked
         probs = self.pick(case, options, case.numbers(checked.citations))
         if probs is None:  # a backend without scores: the kind check is all there is
             return checked, Check(outcome="kept")
@@ -205,11 +249,11 @@ class LLMAnswerCheck:
         if chosen in named:
             return checked, Check(outcome="kept", says=says)
         if probs[best] < QUOTE_LEAST:
-            reason = f"the model leans to {chosen!r} ({probs[best]:.2f}), not the answer's name"
+            reason = f"the model leans to {chosen!r} ({probs[best]:.2f}), not the answer's {what}"
             return checked, Check(outcome="abstained", says=says, reason=reason)
-        holder = next(c for c in checked.citations if chosen in of_kinds(c.quote, kinds, question))
-        evidence = next(e for e in case.selection.shown if e.key == (holder.source, holder.start))
-        reason = f"the model picks {chosen!r} ({probs[best]:.2f}), not the answer's name"
+        cited = holder(chosen)
+        evidence = next(e for e in case.selection.shown if e.key == (cited.source, cited.start))
+        reason = f"the model picks {chosen!r} ({probs[best]:.2f}), not the answer's {what}"
         return quoting(evidence), Check(outcome="quoted", says=says, reason=reason)
 
     def pick(self, case: Case, options: list[str], numbers: list[int]) -> dict[str, float] | None:

@@ -25,7 +25,7 @@ import logging
 import re
 from collections.abc import Callable, Sequence
 
-from assistant.answering.guard import is_instruction
+from assistant.answering.guard import instruction
 from assistant.answering.question import Question
 from assistant.dates import inserted, iso_formats
 from assistant.ingest.chunking import split_sentences
@@ -91,19 +91,10 @@ def sentences_of(chunks: Sequence[RetrievedChunk], read_text: ReadText) -> list[
             n.model_copy(update={"start": n.start + shift, "end": n.end + shift})
             for n in chunk.dates
         ]
-        units: list[list[int]] = []  # a pronoun sentence joins the one before it
-        for s, e in split_sentences(text, start, end):
-            if units and _OPENS_WITH_PRONOUN.match(text[s:e]):
-                units[-1][1] = e
-            else:
-                units.append([s, e])
-        for s, e in units:
+        for s, e in _units(text, start, end, chunk.source):
             taken = spans_taken.setdefault(chunk.source, [])
             if e - s > MAX_SENTENCE_CHARS or any(s < b and a < e for a, b in taken):
                 continue  # too long to show, or already shown (chunks overlap)
-            if is_instruction(text[s:e]):
-                log.warning("Not shown as evidence, it reads as an instruction: %s", chunk.source)
-                continue
             taken.append((s, e))
             found.append(
                 Evidence(
@@ -119,6 +110,25 @@ def sentences_of(chunks: Sequence[RetrievedChunk], read_text: ReadText) -> list[
                 )
             )
     return found
+
+
+def _units(text: str, start: int, end: int, source: str) -> list[list[int]]:
+    """The sentences of text[start:end] that may be shown, as [start, end]: one that opens
+    with a pronoun joins the one before it; one that instructs (`guard.py`) is left out,
+    and the sentence after it starts afresh (it never joins across it)."""
+    units: list[list[int]] = []
+    joinable = False
+    for s, e in split_sentences(text, start, end):
+        reason = instruction(text[s:e])
+        if reason:
+            log.warning("Not shown as evidence (%s): %s chars %d-%d", reason, source, s, e)
+            joinable = False
+        elif joinable and _OPENS_WITH_PRONOUN.match(text[s:e]):
+            units[-1][1] = e
+        else:
+            units.append([s, e])
+            joinable = True
+    return units
 
 
 def rank_sentences(

@@ -27,6 +27,7 @@ from llama_index.core.schema import BaseNode, NodeWithScore
 
 from assistant.answering.question import Question
 from assistant.atomic import replaced_on_success
+from assistant.ingest.dedup import not_from, stories_of
 from assistant.ingest.store import ArticleStore, server_errors
 from assistant.schema import RetrievedChunk
 from assistant.settings import Settings
@@ -71,7 +72,8 @@ class HybridRetriever:
         index = VectorStoreIndex.from_vector_store(
             self.store.vector_store(), embed_model=self.embedder
         )
-        self.vector = index.as_retriever(similarity_top_k=k)
+        self.copies = set(stories_of(self.store).copies())  # one story once (ingest/dedup.py)
+        self.vector = index.as_retriever(similarity_top_k=k, filters=not_from(self.copies))
         self.bm25: Any = None
         if self.settings.retrieval != "vector":
             self.bm25 = self._bm25(k)
@@ -99,7 +101,7 @@ class HybridRetriever:
                 return retriever
             except Exception as exc:  # a damaged cache is rebuilt, never fatal
                 log.warning("Rebuilding the BM25 index: %s", exc)
-        nodes = self.store.all_nodes()
+        nodes = [n for n in self.store.all_nodes() if n.metadata["source"] not in self.copies]
         retriever = BM25Retriever.from_defaults(
             nodes=list[BaseNode](nodes),
             similarity_top_k=min(k, len(nodes)),

@@ -17,6 +17,7 @@ from assistant.cli.chat import chat
 from assistant.cli.flags import COMMAND_GROUPS, add_settings_flags, settings_from
 from assistant.cli.printing import answer_with_progress, print_answer
 from assistant.errors import AssistantError
+from assistant.ingest.shown import LINE_BREAKS, printable
 from assistant.settings import PROJECT_ROOT, Settings, installed
 
 
@@ -42,33 +43,41 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    # ingest needs the store and the embedder only: no retriever, no LLM
-    from assistant.ingest.embeddings import build_embedder, fingerprint, token_counter
-    from assistant.ingest.store import ArticleStore, with_folder
-    from assistant.ingest.sync import ingest
+    from assistant.ingest.store import with_folder
 
     settings = settings_from(args)
     if args.list:
         return list_stores(settings)
-    settings = with_folder(settings)
+    ingest_folder(with_folder(settings))
+    return 0
+
+
+def ingest_folder(settings: Settings) -> None:
+    """Ingest the settings' folder, make it the one answering, and say what changed
+    (`assistant ingest`, and the web commands after they saved pages)."""
+    # ingest needs the store and the embedder only: no retriever, no LLM
+    from assistant.ingest.embeddings import build_embedder, fingerprint, token_counter
+    from assistant.ingest.store import ArticleStore
+    from assistant.ingest.sync import ingest
+
     store = ArticleStore(settings, fingerprint(settings))
     embedder = build_embedder(settings)
     report = ingest(settings, store, embedder, token_counter(settings), sys.stderr.isatty())
     store.mark_current()
     print(report.summary())
-    print(f"{store.count()} chunks from {settings.folder} in {store.where}.")
+    print(f"{store.count()} chunks from {printable(str(settings.folder))} in {store.where}.")
     print("`assistant ask` and `assistant ui` now answer from this folder.")
-    return 0
 
 
 def cmd_show(args: argparse.Namespace) -> int:
     """`assistant show SOURCE`: the text a citation's offsets index into, or a slice of it."""
     from assistant.errors import ArticleUnavailable
     from assistant.ingest.corpus import article_text, text_reader
+    from assistant.ingest.rules import Limits
     from assistant.ingest.store import texts_dir, with_folder
 
     settings = with_folder(settings_from(args))
-    read = text_reader(settings.folder, settings.max_file_mb, texts_dir(settings))
+    read = text_reader(settings.folder, texts=texts_dir(settings), limits=Limits.of(settings))
     text = article_text(read, args.source, settings.folder)
     start = 0 if args.start is None else args.start
     end = len(text) if args.end is None else args.end
@@ -77,7 +86,8 @@ def cmd_show(args: argparse.Namespace) -> int:
             f"--start {start} --end {end} is not a slice of {args.source}, which has "
             f"{len(text)} characters."
         )
-    sys.stdout.write(text[start:end] + ("" if text[start:end].endswith("\n") else "\n"))
+    shown = printable(text[start:end], keep=LINE_BREAKS)  # as long: the offsets still hold
+    sys.stdout.write(shown + ("" if shown.endswith("\n") else "\n"))
     return 0
 
 
@@ -99,7 +109,7 @@ def list_stores(settings: Settings) -> int:
             else "never ingested by `assistant ingest`"
         )
         mark = "*" if n == 0 and store.ingested_at else " "
-        print(f"{mark} {store.folder}: {store.chunks} chunks, {when} ({store.name})")
+        print(f"{mark} {printable(store.folder)}: {store.chunks} chunks, {when} ({store.name})")
     return 0
 
 

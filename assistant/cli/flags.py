@@ -27,6 +27,9 @@ COMMAND_GROUPS = {
     "show": ("articles and store",),
     "ui": tuple(GROUPS),
 }
+# the web commands: those that save pages ingest them
+COMMAND_GROUPS |= {"add": COMMAND_GROUPS["ingest"], "refresh": COMMAND_GROUPS["ingest"]}
+COMMAND_GROUPS |= {name: ("articles and store",) for name in ("follow", "feeds", "unfollow")}
 
 
 def _typed(namespace: argparse.Namespace) -> dict[str, str]:

@@ -27,6 +27,7 @@ from assistant.cli.commands import (
     cmd_ui,
 )
 from assistant.cli.flags import COMMAND_GROUPS, UI_ALIASES, add_settings_flags
+from assistant.cli.web import add_web_commands
 from assistant.errors import AssistantError
 from assistant.settings import APP_NAME, PROJECT_ROOT, Origin, describe_errors
 
@@ -91,6 +92,8 @@ def exit_codes(command: str | None = None) -> str:
         "ingest": "the store is up to date (or listed)",
         "show": "the text was printed",
         "ui": "the UI was stopped",
+        "add": "every page was saved (or was already) and ingested",
+        "refresh": "every feed was read and its new pages saved and ingested",
     }.get(command or "", codes["0"])
     if command == "chat":
         codes["2"] = "a bad setting, or a folder or store that cannot be read (a bad question "
@@ -149,10 +152,13 @@ def build_parser() -> argparse.ArgumentParser:
     ui = command("ui", "start the web chat UI (http://127.0.0.1:7860; --host/--port to change)")
     ui.set_defaults(run=cmd_ui)
 
+    web = add_web_commands(command)  # add, follow, feeds, unfollow, refresh
     about = "score the assistant on evals/questions.yaml (in a checkout)"
     command("eval", about, setup=add_eval_options)
-    for name, sub in (("ask", ask), ("chat", talk), ("ingest", ingest), ("show", show), ("ui", ui)):
-        aliases = {"ingest": {"source_dir": ["--source"]}, "ui": UI_ALIASES}.get(name)
+    answering = (("ask", ask), ("chat", talk), ("ingest", ingest), ("show", show), ("ui", ui))
+    for name, sub in (*answering, *web):
+        saves = name == "ingest" or (name, sub) in web  # these take --source as well
+        aliases = UI_ALIASES if name == "ui" else {"source_dir": ["--source"]} if saves else None
         add_settings_flags(sub, COMMAND_GROUPS[name], aliases)
     return parser
 

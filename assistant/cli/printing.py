@@ -3,6 +3,9 @@
 Meanwhile, in a terminal, one progress line on stderr (the passages being read, then
 those chosen); then the answer, its sources with their quotes, the folder, and who
 answered. Under an abstention, why, and the passages that came closest (not an answer).
+What comes from the articles (text, titles, file names) is printed with its control
+characters made visible (`ingest.shown.printable`): an article cannot retitle or clear
+the terminal.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from assistant.ingest.shown import printable
 from assistant.schema import Answer, Evidence, Message
 
 if TYPE_CHECKING:
@@ -48,7 +52,7 @@ def progress_line(event: Ranked | Found) -> str:
     """ "reading 8 passages from a.txt, b.txt…", or what was chosen."""
     from assistant.core import Found
 
-    files = list(dict.fromkeys(e.source for e in event))
+    files = list(dict.fromkeys(printable(e.source) for e in event))
     named = ", ".join(files[:3]) + (f" and {len(files) - 3} more" if len(files) > 3 else "")
     n = len(event)
     if isinstance(event, Found):
@@ -63,20 +67,23 @@ def print_answer(answer: Answer, folder: Path) -> None:
     from assistant.schema import dates_said
 
     if answer.standalone_question != answer.question:  # a follow-up, rewritten
-        print(f"Searched for: {answer.standalone_question}")
-    print(answer.text)
+        print(f"Searched for: {printable(answer.standalone_question)}")
+    print(printable(answer.text, keep="\n"))
     if answer.abstained:
         print_why(answer)
     if answer.citations:
         print("\nSources:")
         for c in answer.citations:
-            about = ", ".join(x for x in (c.title, c.date_basis or c.date) if x)
-            print(
-                f"[{c.number}] {c.source}{f' ({about})' if about else ''} chars {c.start}-{c.end}"
-            )
-            print(f'    "{" ".join(c.quote.split())}"')
+            about = printable(", ".join(x for x in (c.title, c.date_basis or c.date) if x))
+            source = printable(c.source)
+            print(f"[{c.number}] {source}{f' ({about})' if about else ''} chars {c.start}-{c.end}")
+            if c.url:  # a page fetched from the web (assistant add, a feed)
+                print(f"    from {printable(c.url)}")
+            print(f'    "{printable(" ".join(c.quote.split()))}"')
             if c.dates:
-                print(f"    dates: {dates_said(c.dates)}")
+                print(f"    dates: {printable(dates_said(c.dates))}")
+            if c.also_published_by:  # copies of the story (ingest/dedup.py)
+                print(f"    also published by {printable(', '.join(c.also_published_by))}")
     print(f"\nFolder: {folder}\nAnswered by: {answered_by(answer)}")
 
 
@@ -86,16 +93,16 @@ def print_why(answer: Answer) -> None:
 
     reason = why(answer)
     if reason:
-        print(f"Why: {reason}")
+        print(f"Why: {printable(reason)}")
     passages = closest(answer)
     if passages:
         print("Closest passages (not an answer):")
     for e in passages:
-        when = passage_date(e)
-        quote = " ".join(e.text.split())
+        when, source = printable(passage_date(e)), printable(e.source)
+        quote = printable(" ".join(e.text.split()))
         if len(quote) > QUOTE_CHARS:
             quote = quote[: quote.rfind(" ", 0, QUOTE_CHARS)].rstrip(",;:") + "…"
-        print(f'  - {e.source}{f" ({when})" if when else ""} chars {e.start}-{e.end}: "{quote}"')
+        print(f'  - {source}{f" ({when})" if when else ""} chars {e.start}-{e.end}: "{quote}"')
 
 
 def passage_date(evidence: Evidence) -> str:

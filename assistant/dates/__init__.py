@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import datetime
 
-from assistant.dates.article import article_date
+from assistant.dates.article import article_date, publication_date
 from assistant.dates.model import ArticleDate, Basis, Precision, Resolved, Span, month_name
 from assistant.dates.resolve import RULES, resolve
 
@@ -70,11 +70,17 @@ def unannotate(annotated: str, resolved: list[Resolved]) -> str:
 
 
 def described(published: ArticleDate) -> str:
-    """The article's date and where it came from, in one line for people.
+    """The article's date and where it came from, in one line for people, with its
+    caveat if it has one.
 
     "2023-01-06, stated in the article (“6 Jan, 2023”)"; "2023-01 (month only),
     inferred from “January 12, 2023” (confidence 0.7)"; "unknown: <what the text gives>".
     """
+    said = _described(published)
+    return f"{said}; {published.caveat}" if published.caveat else said
+
+
+def _described(published: ArticleDate) -> str:
     if published.date is None or published.basis == "unknown":
         return f"unknown: {published.note}" if published.note else "unknown"
     if published.precision == "month":
@@ -134,6 +140,7 @@ __all__ = [
     "formats",
     "inserted",
     "iso_formats",
+    "publication_date",
     "reading",
     "resolve",
     "unannotate",

@@ -9,13 +9,20 @@ year, the way a report speaks of its own month ("On January 11"). Otherwise the
 answer is "unknown", with a note on what the text does give.
 
 This is the one parser of an article's own date: `Article.date` (ingest.corpus)
-is its stated day, `Article.date_basis` its result described.
+is its stated day, `Article.date_basis` its result described. `publication_date`
+adds what a saved page's metadata states and what cannot be a publication date:
+a year before 1900 or more than a year after the day it is read (a page dated
+9999-12-31 or 0001-01-01) is ignored, with a note; a day after it is kept and
+flagged; metadata that states two days is said to (the most trusted is used).
+The day it is read is an argument, `today`, so the rules stay pure.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import re
+from collections.abc import Sequence
 
 from assistant.dates.model import ArticleDate, Span, month_name, ordinal, valid
 from assistant.lexicon import MONTH_ABBR, MONTH_ABBR_RE, MONTH_RE
@@ -121,3 +128,60 @@ def article_date(text: str, source: str = "") -> ArticleDate:
     Inferred: see the module docstring. `source` is only carried into the result.
     """
     return _stated(text, source) or _inferred(text, source)
+
+
+EARLIEST_YEAR = 1900  # no news article in a folder is older
+LATEST_AHEAD = datetime.timedelta(days=366)  # a date set ahead by a time zone or an embargo
+
+
+def implausible(day: datetime.date, today: datetime.date) -> str | None:
+    """Why `day` cannot be an article's publication date (read on `today`), or None."""
+    if day.year < EARLIEST_YEAR:
+        return f"before {EARLIEST_YEAR}"
+    if day > today + LATEST_AHEAD:
+        return f"more than a year after today, {today.isoformat()}"
+    return None
+
+
+def checked(published: ArticleDate, today: datetime.date) -> ArticleDate:
+    """`published`, or unknown with a note when it is implausible; a date after `today`
+    is kept with a caveat saying so."""
+    if published.date is None:
+        return published
+    why = implausible(published.date, today)
+    if why:
+        said = f"“{published.evidence.text}”" if published.evidence else published.date.isoformat()
+        note = f"The text gives {said}, which cannot be its publication date ({why}): ignored."
+        return ArticleDate(None, None, "unknown", published.evidence, 0.0, note=note,
+                           source=published.source)  # fmt: skip
+    if published.date > today:
+        later = f"a date after today ({today.isoformat()}), the day it was read: check it"
+        return dataclasses.replace(published, caveat=later)
+    return published
+
+
+def publication_date(
+    text: str, stated: Sequence[tuple[str, str]], source: str, today: datetime.date
+) -> ArticleDate:
+    """The article's date read on `today`: the first plausible (day, where) its file's
+    metadata states, else its text's (`article_date`), as `checked`. The caveat names
+    metadata dates that were ignored, and other days the metadata states."""
+    usable, ignored = [], []
+    for iso, origin in stated:
+        day = datetime.date.fromisoformat(iso)
+        why = implausible(day, today)
+        if why:
+            ignored.append(f"ignored {iso} from {origin}: not a plausible publication date ({why})")
+        else:
+            usable.append((day, origin))
+    if usable:
+        day, origin = usable[0]
+        found = ArticleDate(day, "day", "stated", None, 0.95, note=origin, source=source)
+        others = [f"{d.isoformat()} ({o})" for d, o in usable[1:] if d != day]
+        if others:
+            ignored.insert(0, f"the page also states {'; '.join(others)}")
+    else:
+        found = article_date(text, source)
+    found = checked(found, today)
+    caveat = "; ".join(x for x in (found.caveat, *ignored) if x)
+    return dataclasses.replace(found, caveat=caveat)

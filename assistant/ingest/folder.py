@@ -10,6 +10,7 @@ nothing a user removed by mistake is lost.
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -58,17 +59,20 @@ def free_name(folder: Path, name: str) -> Path:
     target = folder / name
     stem, suffix = Path(name).stem, Path(name).suffix
     n = 2
-    while target.exists():
+    while target.exists() or target.is_symlink():  # a link, even a broken one, is taken
         target = folder / f"{stem} ({n}){suffix}"
         n += 1
     return target
 
 
 def remove_file(folder: Path, source: str) -> Path:
-    """Move an article out of the folder into `.removed/`; returns where it went."""
+    """Move the entry `source` names out of the folder into `.removed/`; returns where it
+    went. A link is moved as the link (its target is another entry, and stays)."""
     root = folder.resolve()
-    path = (root / source).resolve()
-    if not path.is_relative_to(root) or not path.is_file() or REMOVED in path.parts:
+    path = Path(os.path.normpath(root / source))  # the entry itself: a last link not followed
+    inside = path.is_relative_to(root) and path.parent.resolve().is_relative_to(root)
+    entry = path.is_file() or path.is_symlink()
+    if not inside or not entry or REMOVED in path.relative_to(root).parts:
         raise ArticleUnavailable(f"No article {source!r} in {folder} to remove.")
     target = free_name(root / REMOVED, path.name)
     target.parent.mkdir(exist_ok=True)

@@ -49,8 +49,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from assistant.ingest.rules import Limits
+
 if TYPE_CHECKING:
     from lxml.html import HtmlElement
+    from pypdf import PdfReader
 
 SUFFIXES = (".html", ".htm", ".pdf")
 
@@ -62,19 +65,24 @@ class Extracted:
     published: str | None  # ISO date "YYYY-MM-DD" of publication, from the file's own metadata
     published_from: str  # where that came from, for people; "" when there is none
     extractor: str  # e.g. "trafilatura 2.3.1", "pypdf 7.1.1"
+    # every publication date the metadata states, (day, where), the first most trusted:
+    # `published` is the first; the others may conflict with it
+    stated: tuple[tuple[str, str], ...] = ()
 
 
 class NotAnArticle(Exception):
     """Why a file gives no article text (the message is shown to the user)."""
 
 
-def extract(path: Path, data: bytes) -> Extracted:
-    """The article in a saved page (`.html`, `.htm`) or a PDF, from the file's bytes."""
+def extract(path: Path, data: bytes, limits: Limits | None = None) -> Extracted:
+    """The article in a saved page (`.html`, `.htm`) or a PDF, from the file's bytes
+    (a PDF within `limits`' page count and inflated size). In this process: ingest
+    calls it in a worker that it can stop (`worker.Extractor`)."""
     suffix = path.suffix.lower()
     if suffix in (".html", ".htm"):
         return _from_html(data)
     if suffix == ".pdf":
-        return _from_pdf(data)
+        return _from_pdf(data, limits or Limits())
     raise NotAnArticle(f"not a saved web page or PDF (the suffix is {path.suffix or 'missing'!r})")
 
 
@@ -178,23 +186,30 @@ def _is_article(node: dict[str, Any]) -> bool:
     return any(k.endswith(("Article", "BlogPosting")) or k == "Report" for k in _types(node))
 
 
-def _published(tree: HtmlElement, articles: list[dict[str, Any]]) -> tuple[str | None, str]:
-    """The date of publication the page states, and where it states it."""
+def _stated_dates(tree: HtmlElement, articles: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """Every publication date the page's metadata states, and where, most trusted first;
+    a `<time datetime>` only when the metadata states none."""
+    found = []
     day = _iso_day(_meta(tree, "article:published_time"))
     if day:
-        return day, "the page's metadata (article:published_time)"
+        found.append((day, "the page's metadata (article:published_time)"))
     for node in articles:
         day = _iso_day(str(node.get("datePublished") or ""))
         if day:
-            return day, f"JSON-LD datePublished ({_types(node)[0]})"
+            found.append((day, f"JSON-LD datePublished ({_types(node)[0]})"))
     for elem in tree.xpath("//*[@itemprop='datePublished']"):
         day = _iso_day(elem.get("datetime") or elem.get("content") or elem.text_content())
         if day:
-            return day, 'the page\'s markup (itemprop="datePublished")'
+            found.append((day, 'the page\'s markup (itemprop="datePublished")'))
     for key in PUBLISHED_META[1:]:
         day = _iso_day(_meta(tree, key))
         if day:
-            return day, f"the page's metadata ({key})"
+            found.append((day, f"the page's metadata ({key})"))
+    return list(dict.fromkeys(found)) or _time_date(tree)
+
+
+def _time_date(tree: HtmlElement) -> list[tuple[str, str]]:
+    """The date of the first `<time datetime>` that is not an update's, where it tells."""
     for where in TIME_PLACES:
         for elem in tree.xpath(where):
             marks = " ".join(elem.get(a) or "" for a in ("class", "itemprop", "id"))
@@ -202,8 +217,8 @@ def _published(tree: HtmlElement, articles: list[dict[str, Any]]) -> tuple[str |
             marks += " " + (parent.get("class") or "" if parent is not None else "")
             day = _iso_day(elem.get("datetime"))
             if day and not NOT_PUBLISHED.search(marks):
-                return day, "<time datetime>"
-    return None, ""
+                return [(day, "<time datetime>")]
+    return []
 
 
 def _without_site(title: str | None, sites: set[str], heading: str | None) -> str | None:
@@ -263,7 +278,8 @@ def _from_html(data: bytes) -> Extracted:
         raise NotAnArticle("not a web page: the file cannot be parsed as HTML")
     nodes = list(_json_ld(tree))
     articles = [n for n in nodes if _is_article(n)]
-    published, published_from = _published(tree, articles)
+    stated = _stated_dates(tree, articles)
+    published, published_from = stated[0] if stated else (None, "")
     titles = _titles(tree, articles, nodes)
     title = titles[0] if titles else None
     document = trafilatura.bare_extraction(
@@ -287,9 +303,8 @@ def _from_html(data: bytes) -> Extracted:
         raise NotAnArticle(
             "no article text: the page has no main text (only menus, links or forms)"
         )
-    return Extracted(
-        text, title, published, published_from, f"trafilatura {trafilatura.__version__}"
-    )
+    extractor = f"trafilatura {trafilatura.__version__}"
+    return Extracted(text, title, published, published_from, extractor, tuple(stated))
 
 
 # --- PDFs ------------------------------------------------------------------------
@@ -297,21 +312,36 @@ def _from_html(data: bytes) -> Extracted:
 FILE_NAME = re.compile(r"\.(docx?|odt|rtf|pdf|indd|tex|pptx?)$|^untitled\b", re.I)
 
 
-def _from_pdf(data: bytes) -> Extracted:
+def _from_pdf(data: bytes, limits: Limits) -> Extracted:
     import pypdf
-    from pypdf.errors import DependencyError
+    from pypdf.errors import DependencyError, LimitReachedError
 
+    inflated = int(limits.max_pdf_inflated_mb * 1_000_000)
+    caps = {  # pypdf's own caps, per stream, no higher than ours in all
+        key: min(inflated, getattr(pypdf.get_configuration(), key))
+        for key in ("zlib_maximum_output_length", "lzw_maximum_output_length",
+                    "run_length_maximum_output_length", "brotli_maximum_output_length",
+                    "array_based_stream_maximum_output_length")
+    }  # fmt: skip
     try:
-        reader = pypdf.PdfReader(io.BytesIO(data))
-        if reader.is_encrypted and not reader.decrypt(""):
-            raise NotAnArticle("an encrypted PDF: it needs a password to be read")
-        pages = [page.extract_text() or "" for page in reader.pages]
-        info = reader.metadata
-        info_title = _clean(info.title) if info is not None else None
+        with pypdf.apply_configuration(jbig2dec_binary=None, **caps):
+            reader = pypdf.PdfReader(io.BytesIO(data))
+            if reader.is_encrypted and not reader.decrypt(""):
+                raise NotAnArticle("an encrypted PDF: it needs a password to be read")
+            pages = _pdf_pages(reader, limits)
+            info = reader.metadata
+            info_title = _clean(info.title) if info is not None else None
     except NotAnArticle:
         raise
     except DependencyError as exc:  # AES encryption needs the `cryptography` package
         raise NotAnArticle(f"an encrypted PDF that cannot be decrypted here ({exc})") from None
+    except LimitReachedError as exc:  # a stream past a cap (ours, or pypdf's own)
+        if "decompress" in str(exc):
+            raise NotAnArticle(
+                f"a stream of the PDF inflates to more than {limits.max_pdf_inflated_mb:g} MB, "
+                "the limit (setting max_pdf_inflated_mb)"
+            ) from None
+        raise NotAnArticle(f"the PDF is past a limit of its reader, pypdf ({exc})") from None
     except Exception as exc:  # a broken file fails in many ways inside pypdf
         raise NotAnArticle(f"not a readable PDF ({type(exc).__name__}: {exc})") from None
     if not pages:
@@ -324,3 +354,26 @@ def _from_pdf(data: bytes) -> Extracted:
     # No `published`: the info's /CreationDate (and /ModDate) is when the file was
     # made, not when the article was published; `dates.article_date` reads the text.
     return Extracted(text, title, None, "", f"pypdf {pypdf.__version__}")
+
+
+def _pdf_pages(reader: PdfReader, limits: Limits) -> list[str]:
+    """The text of each page, within the page count and the total size the pages'
+    contents inflate to (pages may share one stream: each counts it again, as
+    extracting each page's text reads it again)."""
+    count = len(reader.pages)
+    if count > limits.max_pdf_pages:
+        raise NotAnArticle(
+            f"the PDF has {count} pages; the limit is {limits.max_pdf_pages} "
+            "(setting max_pdf_pages)"
+        )
+    budget, total, pages = limits.max_pdf_inflated_mb * 1_000_000, 0, []
+    for number, page in enumerate(reader.pages, 1):
+        contents = page.get_contents()
+        total += len(contents.get_data()) if contents is not None else 0
+        if total > budget:
+            raise NotAnArticle(
+                f"the PDF's pages inflate to {total / 1e6:.0f} MB by page {number} of {count}; "
+                f"the limit is {limits.max_pdf_inflated_mb:g} MB (setting max_pdf_inflated_mb)"
+            )
+        pages.append(page.extract_text() or "")
+    return pages

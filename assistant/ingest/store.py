@@ -24,7 +24,13 @@ redone once.
 
 from __future__ import annotations
 
+import atexit
 import hashlib
+import logging
+import os
+import shutil
+import stat
+import tempfile
 import time
 import uuid
 from collections import Counter
@@ -47,6 +53,7 @@ MANIFEST_KEYS = ("chunk", "file_chunks")  # position in its file; on the last ch
 # they found 20% of the known relevant chunks against 51% for exact search;
 # these settings find 42% at about 5 ms a query (benchmarks/results.md).
 PAGE = 5000  # records per read when listing a whole collection
+log = logging.getLogger(__name__)
 HNSW = {"space": "cosine", "max_neighbors": 32, "ef_construction": 200, "ef_search": 500}
 
 
@@ -332,11 +339,42 @@ def connect(settings: Settings) -> Any:
             limit_wait(client, settings.chroma_timeout)
             return client
         settings.persist_dir.mkdir(parents=True, exist_ok=True)
-        return chromadb.PersistentClient(path=str(settings.persist_dir), settings=chroma_settings)
+        where = readable_copy(settings.persist_dir) if read_only(settings) else settings.persist_dir
+        return chromadb.PersistentClient(path=str(where), settings=chroma_settings)
     except StoreUnavailable:
         raise
     except Exception as exc:
         raise StoreUnavailable(f"Cannot open {describe(settings)}: {exc}") from exc
+
+
+def read_only(settings: Settings) -> bool:
+    """Whether the on-disk store cannot be written by this process (a read-only folder,
+    file or file system): it can still answer, from a copy, but not be ingested into."""
+    if settings.chroma_host:
+        return False
+    folder, db = settings.persist_dir, settings.persist_dir / "chroma.sqlite3"
+    if not folder.is_dir():
+        return False
+    return not (os.access(folder, os.W_OK) and (not db.exists() or os.access(db, os.W_OK)))
+
+
+_COPIES: dict[Path, Path] = {}  # a read-only store -> its copy, made once per process
+
+
+def readable_copy(folder: Path) -> Path:
+    """A copy of a read-only store, to open instead (Chroma writes to its database even
+    to read it), removed when the process ends. The extracted texts and the indexes
+    beside it are read where they are, not copied."""
+    folder = folder.resolve()
+    if folder not in _COPIES:
+        log.warning("%s is read-only: reading a copy of it (ingest cannot update it)", folder)
+        copy = Path(tempfile.mkdtemp(prefix="news-assistant-store-")) / "store"
+        shutil.copytree(folder, copy, ignore=shutil.ignore_patterns("indexes", "texts"))
+        for path in [copy, *copy.rglob("*")]:  # writable, as the copy is this process's
+            path.chmod(path.stat().st_mode | stat.S_IWUSR)
+        atexit.register(shutil.rmtree, copy.parent, True)
+        _COPIES[folder] = copy
+    return _COPIES[folder]
 
 
 def check_server(settings: Settings) -> None:

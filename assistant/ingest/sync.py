@@ -25,22 +25,39 @@ import hashlib
 import json
 import logging
 import time
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
 from tqdm import tqdm
 
+from assistant.errors import CorpusUnavailable, StoreUnavailable
 from assistant.ingest.chunking import TokenCounter, iter_chunk_spans
 from assistant.ingest.corpus import Article, Skipped, check_folder, discover, iter_corpus
-from assistant.ingest.store import CHUNK_KEYS, MANIFEST_KEYS, ArticleStore, StoredFile, texts_dir
+from assistant.ingest.dedup import Stories, stories_file
+from assistant.ingest.rules import Limits
+from assistant.ingest.shown import printable
+from assistant.ingest.store import (
+    CHUNK_KEYS,
+    MANIFEST_KEYS,
+    ArticleStore,
+    StoredFile,
+    describe,
+    local_dir,
+    read_only,
+    texts_dir,
+)
 from assistant.schema import DateNote
 from assistant.settings import Settings
 
 log = logging.getLogger(__name__)
 EMBED_BATCH = 256  # chunks embedded and written per step
-LISTED = 10  # repaired files named in the summary
+LISTED = 10  # repaired files and dates named in the summary
+SKIPS_LISTED = 30  # skipped files named one a line; past that, counted by reason
+REASONS_LISTED = 3
 
 
 @dataclass
@@ -53,8 +70,11 @@ class IngestReport:
     repaired: list[str] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
     dates: dict[str, str] = field(default_factory=dict)  # embedded file -> its date and basis
+    left_out: list[str] = field(default_factory=list)  # the store's folders inside the folder
     chunks_embedded: int = 0
     rebuilt_because: list[str] = field(default_factory=list)  # why the store was rebuilt
+    copies: dict[str, str] = field(default_factory=dict)  # copy -> the one answering (dedup)
+    regrouped: bool = False  # the copies or the articles' addresses changed
     seconds: float = 0.0
 
     @property
@@ -63,8 +83,9 @@ class IngestReport:
 
     @property
     def changed(self) -> bool:
-        """True when the chunks in the store changed (a new revision for caches)."""
-        return bool(self.added or self.updated or self.removed or self.repaired)
+        """True when the chunks in the store, or which of them answer (copies of one
+        story, `dedup`), changed: a new revision for caches."""
+        return bool(self.added or self.updated or self.removed or self.repaired or self.regrouped)
 
     def summary(self) -> str:
         lines = []
@@ -82,16 +103,38 @@ class IngestReport:
                 f"{self.chunks_embedded} chunks embedded."
             )
         if self.repaired:
-            named = ", ".join(self.repaired[:LISTED])
+            named = ", ".join(printable(r) for r in self.repaired[:LISTED])
             more = f" and {len(self.repaired) - LISTED} more" if len(self.repaired) > LISTED else ""
             lines.append(f"Repaired what an interrupted ingest left incomplete: {named}{more}.")
         if self.dates:
             lines.append("Article dates (where each came from):")
-            lines += [f"  {source}: {basis}" for source, basis in list(self.dates.items())[:LISTED]]
+            dated = list(self.dates.items())[:LISTED]
+            lines += [f"  {printable(source)}: {printable(basis)}" for source, basis in dated]
             if len(self.dates) > LISTED:
                 lines.append(f"  and {len(self.dates) - LISTED} more")
-        lines += [f"Skipped {s.source}: {s.reason}" for s in self.skipped]
-        return "\n".join(lines)
+        if self.copies and self.regrouped:
+            lines.append("Copies of one story (kept; answered from the first named):")
+            grouped = list(self.copies.items())[:LISTED]
+            lines += [f"  {printable(head)} = {printable(copy)}" for copy, head in grouped]
+        lines += [
+            f"Left out {printable(where)}/: the assistant's own store, not articles."
+            for where in self.left_out
+        ]
+        return "\n".join(lines + skipped_lines(self.skipped))
+
+
+def skipped_lines(skipped: list[Skipped]) -> list[str]:
+    """One line per skipped file, up to `SKIPS_LISTED`; the rest counted by reason."""
+    lines = [f"Skipped {printable(s.source)}: {printable(s.reason)}" for s in skipped]
+    if len(skipped) <= SKIPS_LISTED:
+        return lines
+    rest = Counter(s.reason for s in skipped[SKIPS_LISTED:])
+    common = rest.most_common(REASONS_LISTED)
+    said = [f"{n} {printable(reason)}" for reason, n in common]
+    if len(rest) > REASONS_LISTED:
+        said.append(f"{sum(rest.values()) - sum(n for _, n in common)} for other reasons")
+    more = len(skipped) - SKIPS_LISTED
+    return [*lines[:SKIPS_LISTED], f"Skipped {more} more files: {'; '.join(said)}."]
 
 
 def article_nodes(
@@ -192,22 +235,36 @@ def ingest(
     began = time.perf_counter()
     report = IngestReport()
     check_folder(settings.folder)
+    if read_only(settings):
+        raise StoreUnavailable(
+            f"{describe(settings)} is read-only: ingest cannot update it; "
+            "give a --persist-dir this user can write, or make it writable."
+        )
     if reasons := store.stale_because():
         store.reset()
         report.rebuilt_because = reasons
     stored = store.files()
     seen: set[str] = set()
     writer = Writer(store, embedder, report)
-    files = sum(1 for _ in discover(settings.folder))  # names only: the bar's total
+    stories = Stories(stories_file(store))
+    ours = stores_inside(settings)
+    report.left_out = [p.relative_to(settings.folder.resolve()).as_posix() for p in ours]
+    files = sum(1 for _ in discover(settings.folder, ours))  # names only: the bar's total
     bar = tqdm(total=files, desc="Ingesting", unit="file", disable=not progress)
+    items = iter_corpus(
+        settings.folder, texts=texts_dir(settings), limits=Limits.of(settings), exclude=ours
+    )
     try:
-        for item in iter_corpus(settings.folder, settings.max_file_mb, texts_dir(settings)):
+        for item in items:
             bar.update(1)  # tqdm shows the time left from the files done so far
             bar.set_postfix(chunks=report.chunks_embedded + len(writer.batch), refresh=False)
             seen.add(item.source)
+            if isinstance(item, Article) and (trouble := _dates_trouble(item, stored)):
+                item = trouble
+            stories.see(item.source, item if isinstance(item, Article) else None)
             if isinstance(item, Skipped):
                 # a file that became unreadable keeps its old chunks: nothing is lost
-                log.warning("Skipping %s: %s", item.source, item.reason)
+                _warn_skipped(item, len(report.skipped))
                 report.skipped.append(item)
                 continue
             before = stored.get(item.source)
@@ -219,14 +276,51 @@ def ingest(
                 writer.add(item, nodes, replaces=before is not None)
         writer.flush()
     finally:
+        items.close()  # stops the extraction worker
         bar.close()
     report.removed = sorted(set(stored) - seen)
     for source in report.removed:
         store.delete_source(source)
+    report.regrouped = stories.finish()
+    report.copies = stories.copies()
     if report.changed or report.rebuilt:
         store.new_revision()
     report.seconds = time.perf_counter() - began
     return report
+
+
+def stores_inside(settings: Settings) -> list[Path]:
+    """The assistant's own folders (its store, its model cache) that lie inside the
+    article folder: never read as articles."""
+    root = settings.folder.resolve()
+    if local_dir(settings).resolve() == root:
+        raise CorpusUnavailable(
+            f"The store's folder (--persist-dir) is the article folder itself, {root}: give "
+            "it a folder of its own (one inside the article folder is fine)."
+        )
+    places = {local_dir(settings).resolve(), settings.model_cache_dir.resolve()}
+    return sorted(p for p in places if p != root and p.is_relative_to(root))
+
+
+def _dates_trouble(article: Article, stored: dict[str, StoredFile]) -> Skipped | None:
+    """The article as a skip, if it is to be embedded and working out its dates fails
+    (a bug on a strange file is this file's, not the whole ingest's)."""
+    if article.source in stored and article.sha256 in stored[article.source].complete:
+        return None  # stored as it is: its dates are not worked out again
+    try:
+        article.date_basis, article.dates  # noqa: B018  # cached on the article
+    except Exception as exc:
+        log.debug("dating %s failed", article.source, exc_info=True)
+        return Skipped(article.source, f"its dates cannot be read ({type(exc).__name__}: {exc})")
+    return None
+
+
+def _warn_skipped(item: Skipped, before: int) -> None:
+    """A warning for each of the first skipped files; the summary counts the rest."""
+    if before < SKIPS_LISTED:
+        log.warning("Skipping %s: %s", printable(item.source), printable(item.reason))
+    elif before == SKIPS_LISTED:
+        log.warning("Skipping more files: the summary counts them by reason")
 
 
 def _embed_needed(

@@ -11,6 +11,7 @@ refused one is named as the user gave it, flag or variable, with what it takes
   the per-user data and cache folders) and the defaults made from them.
 - `model`: the `Settings` fields, defaults, descriptions and checks; `GROUPS`.
 - `errors`: a refusal told as the user gave each setting; `build_settings`.
+- `unknown`: a warning for an `ASSISTANT_*` variable that names no setting.
 
 Import from here: `from assistant.settings import Settings, load_settings`.
 """
@@ -46,12 +47,14 @@ from assistant.settings.places import (
     user_cache_dir,
     user_data_dir,
 )
+from assistant.settings.unknown import OTHER_VARIABLES, unknown_variables
 
 __all__ = [
     "APP_NAME",
     "DEFAULT_PERSIST_DIR",
     "DEFAULT_SOURCE_DIR",
     "GROUPS",
+    "OTHER_VARIABLES",
     "PROJECT_ROOT",
     "PROMPT_SETTINGS",
     "SECRET",
@@ -68,6 +71,7 @@ __all__ = [
     "load_settings",
     "prompt_names",
     "refused",
+    "unknown_variables",
     "url_problem",
     "user_cache_dir",
     "user_data_dir",

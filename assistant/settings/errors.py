@@ -20,6 +20,7 @@ import annotated_types
 from pydantic import AliasChoices, ValidationError
 
 from assistant.settings.model import Settings
+from assistant.settings.unknown import warn_unknown_variables
 
 SECRET = ("openai_api_key", "ui_auth")  # their values are never shown
 
@@ -139,9 +140,11 @@ def check_folders(settings: Settings, origin: Origin = Origin()) -> list[str]:
 
 def build_settings(values: Mapping[str, Any], origin: Origin = Origin()) -> Settings:
     """Settings from `values` (the flags given) over the environment and the defaults, or
-    a `SettingsRefused` error with one line per problem (before anything is touched)."""
+    a `SettingsRefused` error with one line per problem (before anything is touched).
+    An `ASSISTANT_*` variable that names no setting is warned about (`unknown`)."""
     from assistant.errors import SettingsRefused
 
+    warn_unknown_variables(n for setting in Settings.model_fields for n in env_names(setting))
     try:
         settings = Settings(**values)
     except ValidationError as exc:

@@ -118,6 +118,41 @@ class Settings(BaseSettings):
         "in memory while they are embedded), and one that grows past it after ingest is not "
         "read to quote it.",
     )
+    max_html_mb: int = Field(
+        20,
+        ge=1,
+        le=10_000,
+        description="Larger saved pages (.html, .htm) are skipped: extracting a page's text "
+        "takes time and memory that grow with its markup (a 10 MB page of menus: about 25 s "
+        "and 750 MB on 2 cores).",
+    )
+    max_pdf_mb: int = Field(
+        50, ge=1, le=10_000, description="Larger PDFs are skipped (see max_pdf_inflated_mb)."
+    )
+    max_pdf_pages: int = Field(
+        500, ge=1, le=100_000, description="PDFs with more pages are skipped."
+    )
+    max_pdf_inflated_mb: int = Field(
+        10,
+        ge=1,
+        le=10_000,
+        description="A PDF whose pages' contents inflate to more than this in all is skipped "
+        "(a small file can inflate to gigabytes; reading its text takes up to 2 s a MB).",
+    )
+    extract_timeout_s: float = Field(
+        30.0,
+        ge=1,
+        le=3600,
+        description="Seconds to extract one saved page's or PDF's text; a file that takes "
+        "longer is skipped (its worker process is stopped).",
+    )
+    extract_memory_mb: int = Field(
+        1024,
+        ge=256,
+        le=65_536,
+        description="Memory (address space, MB) of the worker process that extracts one saved "
+        "page's or PDF's text; a file that needs more is skipped.",
+    )
 
     # --- embeddings and chunking -------------------------------------------
     embed_backend: Literal["local", "openai"] = Field(
@@ -426,7 +461,9 @@ class Settings(BaseSettings):
 GROUPS: dict[str, tuple[str, ...]] = {
     "articles and store": (
         "source_dir", "persist_dir", "collection", "chroma_host", "chroma_port",
-        "chroma_ssl", "chroma_timeout", "max_file_mb", "model_cache_dir",
+        "chroma_ssl", "chroma_timeout", "max_file_mb", "max_html_mb", "max_pdf_mb",
+        "max_pdf_pages", "max_pdf_inflated_mb", "extract_timeout_s", "extract_memory_mb",
+        "model_cache_dir",
     ),
     "embedding": ("embed_backend", "embed_model", "chunk_tokens", "chunk_overlap"),
     "OpenAI-compatible server (the openai backends)": (

@@ -26,7 +26,8 @@ answer; none when nothing in the articles comes close). Then, once the model has
 its evidence: `{"stage": "evidence", "question", "evidence": [{"file", "quote", "start",
 "end", "title", "date", "probability"}]}` (none when the assistant abstains before
 choosing). Last: `{"stage": "answer", "question", "text", "abstained", "reason",
-"citations": [{"number", "file", "quote", "start", "end", "title", "date"}], "backend",
+"citations": [{"number", "file", "quote", "start", "end", "title", "date", "url",
+"also_published_by"}], "backend",
 "model", "server", "timings": {"ranked_s", "evidence_s", "first_token_s", "total_s",
 ...}}`; `reason` is one plain line on why it abstained ("" for an answer), and an
 abstention adds `"closest"`: the two or three passages it came closest with (`file`,
@@ -63,6 +64,7 @@ def answer_json(answer: Answer) -> dict[str, Any]:
         {
             "number": c.number, "file": c.source, "quote": c.quote, "start": c.start,
             "end": c.end, "title": c.title, "date": c.date,
+            "url": c.url, "also_published_by": c.also_published_by,
         }
         for c in answer.citations
     ]  # fmt: skip

@@ -73,6 +73,8 @@ CSS = """
 .na-source summary { cursor: pointer; font-size: .85em; color: var(--body-text-color-subdued); }
 .na-note { font-size: .8em; color: var(--body-text-color-subdued); }
 .na-dates { font-size: .85em; margin-top: .2em; }
+.na-also { font-size: .85em; margin-top: .2em; color: var(--body-text-color-subdued); }
+.na-link { font-size: .85em; word-break: break-all; }
 .na-reading-title, .na-closest-title { font-size: .85em; font-weight: 600;
   color: var(--body-text-color-subdued); }
 .na-not-answer { margin-left: .3em; padding: 0 .4em; border: 1px solid var(--border-color-primary);
@@ -88,8 +90,11 @@ CSS = """
 """
 
 
-def build_app(assistant: Assistant, examples: list[str] | None = None) -> gr.Blocks:
-    """The chat page. Launch it with `launch()`, or `.launch(css=CSS)` for other options."""
+def build_app(
+    assistant: Assistant, examples: list[str] | None = None, host: str | None = None
+) -> gr.Blocks:
+    """The chat page. Launch it with `launch()`, or `.launch(css=CSS)` for other options
+    (`host`: the interface it will listen on, by default the `ui_host` setting)."""
     handlers = ChatHandlers(assistant)
     # Gradio's copies of the downloads are dropped after a day
     with gr.Blocks(
@@ -102,7 +107,7 @@ def build_app(assistant: Assistant, examples: list[str] | None = None) -> gr.Blo
         status = gr.Markdown(handlers.status(), elem_id="na-status")
         page = _Page.lay_out(EXAMPLES if examples is None else examples)
         answered = page.wire(handlers)
-        panel = articles_panel(assistant)
+        panel = articles_panel(assistant, not is_loopback(host or assistant.settings.ui_host))
         notice_changes(handlers, [demo.load, gr.Timer(NOTICE_S).tick], status, panel,
                        [*answered, *panel.changes])  # fmt: skip
         gr.api(  # the documented endpoint; its answers share the chat's queue places
@@ -242,7 +247,7 @@ def launch(
             host,
             "" if auth else "; set ASSISTANT_UI_AUTH=user:password to require a login",
         )
-    demo = build_app(assistant)  # loads the LLM now, not on the first question
+    demo = build_app(assistant, host=host)  # loads the LLM now, not on the first question
     demo.queue(default_concurrency_limit=settings.ui_concurrency)
     demo.launch(
         server_name=host,

@@ -25,6 +25,7 @@ import gradio as gr
 from assistant.core import Assistant, Found, Ranked
 from assistant.errors import AssistantError
 from assistant.schema import Answer, Evidence
+from assistant.ui.alerts import shown_as_one_line
 from assistant.ui.api import answer_json, evidence_json, ranked_json
 from assistant.ui.articles import article_rows
 from assistant.ui.render import (
@@ -144,7 +145,7 @@ class ChatHandlers:
         """The `/ask` endpoint: the ranked passages, the chosen evidence, then the answer
         (see `ASK_API`). Errors reach the client as a `gr.Error` with the user-facing
         message; a bug's details stay in the server log."""
-        try:
+        with shown_as_one_line("The question was not answered", "answering"):
             for event in self.assistant.stream(question):
                 if isinstance(event, Ranked):
                     yield ranked_json(question, event)
@@ -152,16 +153,6 @@ class ChatHandlers:
                     yield evidence_json(question, event)
                 elif isinstance(event, Answer):
                     yield answer_json(event)
-        except AssistantError as exc:
-            log.info("question failed: %s", exc)
-            raise gr.Error(str(exc), title="The question was not answered") from None
-        except Exception as exc:
-            log.exception("question failed")
-            raise gr.Error(
-                f"Something went wrong while answering ({type(exc).__name__}). "
-                "The details are in the server log; please try again.",
-                title="The question was not answered",
-            ) from None
 
     def clear(self) -> tuple[list[Any], list[Message], None, bool, list[Answer], Any]:
         """Empty chat and conversation (a running or queued answer is cancelled)."""

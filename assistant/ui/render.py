@@ -82,6 +82,7 @@ def source_html(citation: Citation, text: str | None) -> str:
         f'<div class="na-source-head"><span class="na-num">[{citation.number}]</span> '
         f'<span class="na-file">{escape(citation.source)}</span>'
         + (f' <span class="na-about">{about}</span>' if about else "")
+        + link_html(citation.url)
         + "</div>"
     )
     where = locate(text, citation) if text is not None else None
@@ -101,7 +102,20 @@ def source_html(citation: Citation, text: str | None) -> str:
         )
     if citation.dates:
         body += f'<div class="na-dates">Dates: {escape(dates_said(citation.dates))}</div>'
+    if citation.also_published_by:  # the story's other copies (ingest/dedup.py)
+        also = escape(", ".join(citation.also_published_by))
+        body += f'<div class="na-also">Also published by {also}</div>'
     return f'<div class="na-source">{head}{body}</div>'
+
+
+def link_html(url: str | None) -> str:
+    """A link to the address an article was fetched from ("" for none, or not a web one)."""
+    if not url or not url.startswith(("http://", "https://")):
+        return ""
+    return (
+        f' <a class="na-link" href="{escape(url)}" target="_blank" '
+        f'rel="noopener noreferrer nofollow">{escape(url)}</a>'
+    )
 
 
 def sources_html(citations: Sequence[Citation], read: ReadText) -> str:
@@ -215,16 +229,20 @@ def question_html(question: str, limit: int = 1500) -> str:
     return flow(question)
 
 
+def failure_text(error: BaseException, doing: str = "answering") -> str:
+    """What the page says of a failure: the user-facing message, or a generic line for a
+    bug (whose details stay in the server log)."""
+    if isinstance(error, AssistantError):
+        return str(error)
+    return (
+        f"Something went wrong while {doing} ({type(error).__name__}). "
+        "The details are in the server log; please try again."
+    )
+
+
 def error_html(error: BaseException) -> str:
     """A readable message for the chat: the user-facing text, or a generic line for a bug."""
-    if isinstance(error, AssistantError):
-        text = str(error)
-    else:
-        text = (
-            f"Something went wrong while answering ({type(error).__name__}). "
-            "The details are in the server log; please try again."
-        )
-    return f'<div class="na-error">⚠️ {flow(text)}</div>'
+    return f'<div class="na-error">⚠️ {flow(failure_text(error))}</div>'
 
 
 def meta_html(answer: Answer) -> str:

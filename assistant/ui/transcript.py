@@ -64,7 +64,10 @@ def turn_markdown(number: int, answer: Answer) -> str:
 def citation_markdown(c: Citation) -> str:
     where = f"`{text(c.source)}`, chars {c.start}-{c.end}, {text(c.date) or 'date unknown'}"
     title = f" ({text(c.title)})" if c.title else ""
-    return f"- [{c.number}] {where}{title}\n  > {text(c.quote)}"
+    web = f", from {text(c.url)}" if c.url else ""  # a page fetched from the web
+    if c.also_published_by:  # the story's other copies (ingest/dedup.py)
+        web += f"; also published by {text(', '.join(c.also_published_by))}"
+    return f"- [{c.number}] {where}{title}{web}\n  > {text(c.quote)}"
 
 
 def passage_markdown(e: Evidence) -> str:
