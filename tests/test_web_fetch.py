@@ -137,7 +137,7 @@ def test_a_page_over_the_cap_is_refused(web: LocalWeb, tmp_path: Path, declared:
     url = web.add("/big", Reply(big, length=declared))
     line = add_one(web, tmp_path, url, max_bytes=50_000)
     assert ("is 0.2 MB" if declared else "is more than 0.05 MB") in line
-    assert "the limit is 0.05 MB (setting max_file_mb)" in line
+    assert "the limit is 0.05 MB (settings max_html_mb, max_file_mb)" in line
     assert files(tmp_path) == []
 
 

@@ -41,11 +41,11 @@ def web_settings(args: argparse.Namespace, make: bool = False) -> Settings:
 
 def cmd_add(args: argparse.Namespace) -> int:
     """`assistant add URL...`: each page fetched, checked, saved and ingested."""
-    from assistant.web.fetch import Fetcher
+    from assistant.web.fetch import Fetcher, page_limit
     from assistant.web.pages import add_pages
 
     settings = web_settings(args, make=True)
-    with Fetcher(max_bytes=settings.max_file_mb * 1_000_000) as fetcher:
+    with Fetcher(max_bytes=page_limit(settings)) as fetcher:
         added = add_pages(args.url, settings.folder, fetcher)
     for saved in added.saved:
         done = "Saved" if saved.changed else "Unchanged since it was saved:"
@@ -58,10 +58,10 @@ def cmd_add(args: argparse.Namespace) -> int:
 def cmd_follow(args: argparse.Namespace) -> int:
     """`assistant follow FEED_URL`: the feed is read once (it must parse) and listed."""
     from assistant.web.feeds import follow
-    from assistant.web.fetch import Fetcher
+    from assistant.web.fetch import Fetcher, page_limit
 
     settings = web_settings(args, make=True)
-    with Fetcher(max_bytes=settings.max_file_mb * 1_000_000) as fetcher:
+    with Fetcher(max_bytes=page_limit(settings)) as fetcher:
         feed = follow(settings.folder, args.url, fetcher)
     named = f"{feed.title} ({feed.url})" if feed.title else feed.url
     print(f"Following {named} in {settings.folder}: `assistant refresh` fetches its items.")
@@ -100,10 +100,10 @@ def cmd_unfollow(args: argparse.Namespace) -> int:
 def cmd_refresh(args: argparse.Namespace) -> int:
     """`assistant refresh [FEED_URL...]`: new items of the feeds saved and ingested."""
     from assistant.web.feeds import Refresh
-    from assistant.web.fetch import Fetcher
+    from assistant.web.fetch import Fetcher, page_limit
 
     settings = web_settings(args)
-    with Fetcher(max_bytes=settings.max_file_mb * 1_000_000) as fetcher:
+    with Fetcher(max_bytes=page_limit(settings)) as fetcher:
         results = Refresh(settings.folder, fetcher, args.max_items).run(args.url or None)
     if not results:
         print(f"No feeds followed in {settings.folder}: `assistant follow FEED_URL` adds one.")

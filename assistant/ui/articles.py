@@ -101,7 +101,7 @@ class ArticleHandlers:
 
     def add_addresses(self, text: str | None) -> tuple[str, list[list[str]], Any]:
         """Fetch each address typed (separated by spaces), save its page, and ingest."""
-        from assistant.web.fetch import Fetcher
+        from assistant.web.fetch import Fetcher, page_limit
         from assistant.web.pages import add_pages
 
         urls = (text or "").split()
@@ -109,7 +109,7 @@ class ArticleHandlers:
             return self._shown(["Type a web address (https://…) to add its page."])
         with shown_as_one_line("The pages were not added", "adding the pages"):
             settings = self.assistant.settings
-            limit = settings.max_file_mb * 1_000_000
+            limit = page_limit(settings)
             with Fetcher(max_bytes=limit, allow_private=not self.exposed) as fetcher:
                 added = add_pages(urls, settings.folder, fetcher)
             if any(saved.changed for saved in added.saved):

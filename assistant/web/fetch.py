@@ -37,6 +37,7 @@ import httpcore
 import httpx
 
 from assistant.errors import AssistantError
+from assistant.settings import Settings
 
 TIMEOUT_S = 20.0  # for the whole fetch of one address, redirects included
 MAX_REDIRECTS = 5
@@ -148,6 +149,12 @@ def checked_url(url: str) -> httpx.URL:
     if not parsed.host:
         raise WebError(f"{url}: not a valid web address (it names no host)")
     return parsed
+
+
+def page_limit(settings: Settings) -> int:
+    """The most bytes a fetched page may have: what ingest would still read as a saved page
+    (`max_html_mb`, within `max_file_mb`), so no page is saved only to be skipped."""
+    return int(min(settings.max_html_mb, settings.max_file_mb) * 1_000_000)
 
 
 class Fetcher:
@@ -265,7 +272,7 @@ def _body(
     url: str, response: httpx.Response, deadline: float, max_bytes: int, timeout: float
 ) -> bytes:
     """The body, read up to `max_bytes` and the deadline."""
-    limit = f"the limit is {max_bytes / 1e6:g} MB (setting max_file_mb)"
+    limit = f"the limit is {max_bytes / 1e6:g} MB (settings max_html_mb, max_file_mb)"
     declared = response.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > max_bytes:
         raise WebError(f"{url}: is {int(declared) / 1e6:.1f} MB; {limit}")
