@@ -65,17 +65,22 @@ def test_importing_the_assistant_switches_the_libraries_off_the_network(tmp_path
         "print(json.dumps({'loaded': loaded, 'hub_offline': hub.HF_HUB_OFFLINE,\n"
         "  'chroma_telemetry': chromadb.config.Settings().anonymized_telemetry}))\n"
     )
+    seen = last_json_line(code, tmp_path)
+    assert seen == {"loaded": [], "hub_offline": True, "chroma_telemetry": False}
+
+
+def last_json_line(code: str, cwd: Path) -> object:
+    """What a fresh Python running `code` (with the switches off) prints last, as JSON."""
     done = subprocess.run(
         [sys.executable, "-c", code],
         env={**without_switches(), "PYTHONPATH": str(ROOT)},
-        cwd=tmp_path,
+        cwd=cwd,
         capture_output=True,
         text=True,
         timeout=120,
     )
     assert done.returncode == 0, done.stderr[-2000:]
-    seen = json.loads(done.stdout.strip().splitlines()[-1])
-    assert seen == {"loaded": [], "hub_offline": True, "chroma_telemetry": False}
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def test_asking_and_ingesting_never_load_the_web_fetcher(tmp_path: Path) -> None:
@@ -87,16 +92,7 @@ def test_asking_and_ingesting_never_load_the_web_fetcher(tmp_path: Path) -> None
         "print(json.dumps(sorted(m for m in sys.modules if m.startswith(('assistant.web.f',\n"
         "  'assistant.web.p', 'feedparser')))))\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        env={**without_switches(), "PYTHONPATH": str(ROOT)},
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    assert json.loads(done.stdout.strip().splitlines()[-1]) == []
+    assert last_json_line(code, tmp_path) == []
 
 
 def test_tiktoken_encodings_load_without_a_download(
