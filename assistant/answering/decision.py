@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 
 from assistant.answering.evidence import with_dates
 from assistant.answering.kinds import parse
@@ -100,12 +101,19 @@ def counts(counted: str, asked: set[str], text: str) -> bool:
     if not any(m.group()[0].isdigit() for m in _COUNT.finditer(text)):
         return False  # a spelled-out count is within a few words of its noun, or nowhere
     return any(
-        token.like_num
-        and token.dep_ == "nummod"
-        and token.head.text[:5].lower() in stems
-        and fold(token.text) not in asked
-        for doc in parse([text])
-        for token in doc
+        head[:5].lower() in stems and fold(number) not in asked
+        for number, head in counted_nouns(text)
+    )
+
+
+@lru_cache(maxsize=1024)
+def counted_nouns(text: str) -> tuple[tuple[str, str], ...]:
+    """(number, the noun it counts) for each number spaCy's parser attaches as a `nummod`
+    (cached: the decision and the answer check ask it of the same sentences)."""
+    return tuple(
+        (token.text, token.head.text)
+        for token in parse([text])[0]
+        if token.like_num and token.dep_ == "nummod"
     )
 
 
