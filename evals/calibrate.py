@@ -6,7 +6,21 @@ the dev items only, picks the pair with the best balanced accuracy (answered
 answerable items and abstained not-answerable ones weigh the same), prefers
 the widest margin among ties, and prints how the choice does on heldout.
 
+On a report of a run with the decision switched off (`--select-threshold 0
+--none-threshold 1 --coverage-threshold 0`), every item that reached the
+decision was answered, so the run holds what any thresholds would give:
+`replay` turns the items the rule would refuse into abstentions, and the
+summary of the result is the run those thresholds would have made (the
+thresholds are read in one place, the decision; an answer check that abstained
+stays abstained). `--metrics` prints that summary per split, for the fitted
+thresholds or for the ones given with `--thresholds`.
+
     python -m evals.calibrate evals/results/latest-local.json
+    python -m evals.calibrate /tmp/open/latest-local.json --metrics
+    python -m evals.calibrate /tmp/open/latest-local.json --metrics --thresholds 0.3 0.125 0.2
+
+Several reports are read as one set (corpora together, or a run and a rerun of some
+of its items: a later report's item replaces an earlier one's of the same id).
 """
 
 from __future__ import annotations
@@ -16,18 +30,19 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 
-from assistant.schema import Thresholds
-from evals.metrics import ItemResult
+from assistant.schema import ABSTAIN_TEXT, Thresholds
+from evals.metrics import ItemResult, summarize
 
 GRID = [round(0.05 * i, 2) for i in range(0, 21)]
 NONE_GRID = [round(0.005 * i, 3) for i in range(1, 101)]  # finer: where the classes meet
 
 
 def answers(item: ItemResult, t: Thresholds) -> bool:
-    """The decision rule of assistant/decision.py, replayed from recorded signals."""
+    """The decision rule of assistant/decision.py, replayed from recorded signals; an
+    item that the answer check abstained on after the decision stays abstained."""
     signals = (item.decision or {}).get("signals", {})
-    if "selected" not in signals:
-        return False  # nothing relevant was retrieved: no selection ran
+    if "selected" not in signals or item.check == "abstained":
+        return False  # nothing relevant was retrieved (no selection ran), or the check refused
     return (
         signals["none"] <= t.none
         and signals["selected"] >= t.select
@@ -69,13 +84,66 @@ def fit(items: Sequence[ItemResult]) -> Thresholds:
     return best[2]
 
 
+def replay(item: ItemResult, t: Thresholds) -> ItemResult:
+    """The item as a run with thresholds `t` would have scored it: unchanged when the rule
+    answers (or it abstained anyway), else the abstention, with nothing cited or found."""
+    if item.abstained or answers(item, t):
+        return item
+    return item.model_copy(
+        update={
+            "answer": ABSTAIN_TEXT, "raw_answer": "", "abstained": True, "cited_sources": [],
+            "quotes": [], "facts_found": 0, "facts_supported": 0, "sources_cited": 0,
+            "citations": 0, "citations_on_expected": 0, "invalid_quotes": 0,
+            "missing_facts": [], "premise_rejected": False, "check": None, "says": None,
+            "abstention_correct": None if item.answerable else True,
+        }
+    )  # fmt: skip
+
+
+def print_metrics(items: Sequence[ItemResult], t: Thresholds) -> None:
+    """The headline metrics of the replayed run, per split (answers: not their times)."""
+    keys = [
+        "fact_recall", "false_refusal_rate", "abstention_rate", "wrong_but_cited",
+        "citation_precision", "date_accuracy",
+    ]  # fmt: skip
+    print(f"{'split':8} {'n':>4} " + " ".join(f"{k:>18}" for k in keys))
+    for split in ("dev", "heldout", "all"):
+        chosen = [replay(i, t) for i in items if split in ("all", i.split)]
+        summary = summarize(chosen)
+        cells = []
+        for k in keys:
+            value = summary[k]
+            cells.append(f"{value:>18.1%}" if isinstance(value, float) else f"{'-':>18}")
+        print(f"{split:8} {len(chosen):>4} " + " ".join(cells))
+
+
+def read_items(reports: Sequence[Path]) -> list[ItemResult]:
+    """The items of several reports, by id; a later report's item replaces an earlier one's."""
+    by_id: dict[str, ItemResult] = {}
+    for path in reports:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        for raw in data["items"]:
+            item = ItemResult.model_validate(raw)
+            by_id[item.id] = item
+    return list(by_id.values())
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("report", type=Path, help="an eval report or baseline JSON")
+    parser.add_argument(
+        "reports", type=Path, nargs="+", help="eval reports or baselines (JSON), read as one set"
+    )
+    parser.add_argument(
+        "--metrics", action="store_true",
+        help="print the replayed run's metrics per split (on a run with the decision off)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--thresholds", nargs=3, type=float, metavar=("SELECT", "NONE", "COVERAGE"),
+        help="replay these thresholds instead of fitting them on dev",
+    )  # fmt: skip
     args = parser.parse_args(argv)
-    data = json.loads(args.report.read_text(encoding="utf-8"))
-    items = [ItemResult.model_validate(i) for i in data["items"]]
-    t = fit(items)
+    items = read_items(args.reports)
+    t = Thresholds(*args.thresholds) if args.thresholds else fit(items)
     print(f"select_threshold = {t.select}\nnone_threshold = {t.none}")
     print(f"coverage_threshold = {t.coverage}")
     for split in ("dev", "heldout", "all"):
@@ -85,6 +153,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"{split:8} answered {answered:.1%} of answerable, abstained on {abstained:.1%} "
             f"of the others (smallest margin {margin(chosen, t):.3f})"
         )
+    if args.metrics:
+        print_metrics(items, t)
     return 0
 
 

@@ -21,6 +21,7 @@ from pydantic import ValidationError
 from tqdm import tqdm
 
 from assistant.errors import AssistantError
+from assistant.llm import local_engine
 from assistant.schema import Message
 from assistant.settings import Settings
 from assistant.settings.places import user_cache_dir
@@ -268,6 +269,7 @@ def run_meta(
     return {
         "created": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "backend": backend,
+        "engine": local_engine(settings) if backend == "local" else None,
         "model": model,
         "prompt": assistant.prompt_label,
         "condense_prompt": assistant.condense_prompt.label,

@@ -50,7 +50,7 @@ CASES = [
     ("retrieval", "dense", "one of: hybrid, vector, bm25"),
     ("llm_backend", "gpt", "one of: auto, local, openai"),
     ("embed_backend", "torch", "one of: local, openai"),
-    ("local_engine", "ollama", "one of: llama-cpp-python, xllamacpp"),
+    ("local_engine", "ollama", "one of: auto, llama-cpp-python, xllamacpp"),
     ("openai_base_url", "not a url", "http(s)://host[:port][/path]"),
     ("openai_base_url", "127.0.0.1:8080/v1", "must start with http:// or https://"),
     ("openai_base_url", "http://127.0.0.1:99999/v1", "a port that is not a number from 1 to 65535"),

@@ -1,9 +1,10 @@
 """LLM backends: what every backend does (`ChatModel`), and the one the settings ask for.
 
-- `local.LocalChat` runs a GGUF in process with llama-cpp-python (the offline default).
+- `local.LocalChat` runs a GGUF in process with llama-cpp-python (compiled at install).
 - `embedded.ServerChat` runs it with llama.cpp's C++ server from the prebuilt xllamacpp
-  wheel instead (`local_engine = "xllamacpp"`; benchmarks/engines.md says why it is not
-  the default yet).
+  wheel. `local_engine` names one; "auto" (the default) takes `DEFAULT_ENGINE` when it
+  is installed, else the other one that is (benchmarks/engines.md says why the default is
+  the one it is).
 - `openai_chat.OpenAIChat` talks to OpenAI or any OpenAI-compatible server (vLLM,
   llama.cpp's server, Ollama) with the `openai` client: timeouts, retries on
   429/5xx, and a clear error naming the URL when the server is down.
@@ -18,6 +19,7 @@ import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from importlib.util import find_spec
 from typing import Protocol
 
 from assistant.schema import Message, Usage
@@ -80,6 +82,22 @@ def label_key(token: str) -> str:
     return token.replace("\u2581", " ").strip().lower()
 
 
+# the local engines by their setting's name, with the module each needs
+ENGINES = {"llama-cpp-python": "llama_cpp", "xllamacpp": "xllamacpp"}
+DEFAULT_ENGINE = "llama-cpp-python"
+
+
+def local_engine(settings: Settings) -> str:
+    """The engine that runs the local model: the one the settings name, or for "auto" the
+    default engine when it is installed, else the other one that is (a venv set up with
+    `make setup ENGINE=...` holds only that one). With neither installed, the default is
+    named, and loading it says what to install."""
+    if settings.local_engine != "auto":
+        return settings.local_engine
+    order = [DEFAULT_ENGINE, *(e for e in ENGINES if e != DEFAULT_ENGINE)]
+    return next((e for e in order if find_spec(ENGINES[e]) is not None), DEFAULT_ENGINE)
+
+
 def build_chat_model(settings: Settings) -> ChatModel:
     """The backend the settings ask for (`auto`: openai when configured, else local)."""
     if settings.resolved_llm_backend == "openai":
@@ -89,7 +107,7 @@ def build_chat_model(settings: Settings) -> ChatModel:
     from assistant.llm.model_files import default_gguf
 
     path = settings.local_model or default_gguf(settings.model_cache_dir)
-    if settings.local_engine == "xllamacpp":
+    if local_engine(settings) == "xllamacpp":
         from assistant.llm.embedded import ServerChat
 
         return ServerChat(path, settings)

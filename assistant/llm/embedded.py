@@ -50,7 +50,7 @@ class ServerChat:
         try:
             import xllamacpp
         except ImportError:
-            raise MissingExtra("The local LLM backend", "local") from None
+            raise MissingExtra("The xllamacpp engine", "xllamacpp") from None
         self.model = model_path.name
         self.where = str(model_path)
         self.engine = f"xllamacpp {xllamacpp.__version__}"

@@ -33,7 +33,7 @@ class LocalChat:
         try:
             from llama_cpp import Llama
         except ImportError:
-            raise MissingExtra("The local LLM backend", "local") from None
+            raise MissingExtra("The llama-cpp-python engine", "llama-cpp") from None
         self.model = model_path.name
         self.where = str(model_path)
         self.temperature = settings.temperature

@@ -201,11 +201,11 @@ class Settings(BaseSettings):
         user_cache_dir(),
         description="Where the bundled GGUF is assembled once ($XDG_CACHE_HOME/news-assistant).",
     )
-    local_engine: Literal["llama-cpp-python", "xllamacpp"] = Field(
-        "llama-cpp-python",
-        description="What runs the local model: llama-cpp-python (compiled by `make setup`) or "
-        "xllamacpp (llama.cpp's server, a prebuilt wheel; answers of its own, "
-        "benchmarks/engines.md).",
+    local_engine: Literal["auto", "llama-cpp-python", "xllamacpp"] = Field(
+        "auto",
+        description="What runs the local model: llama-cpp-python (compiled at install, "
+        "`make setup ENGINE=llama-cpp`) or xllamacpp (llama.cpp's server, a prebuilt wheel); "
+        "auto: the default engine when installed, else the other (benchmarks/engines.md).",
     )
     n_ctx: int = Field(4096, ge=512, le=131_072, description="Context window of the local model.")
     n_threads: int | None = Field(
