@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from assistant.answering.shape import Shape, shape_of
 from assistant.answering.terms import key_terms
 from assistant.lexicon import AUXILIARIES, QUESTION_PREPOSITIONS, QUESTION_WORDS
 
@@ -86,6 +87,9 @@ class Question:
     asks_number: bool  # how many / much / large / far, what percentage
     asks_person: bool  # "Who ...?", "Which official ...?"
     asks_name: bool  # "Which company / university / city ...?": the answer is a name
+    # the shape of the answer (fact, summary, timeline, comparison, explanation) and the
+    # period it is bound to (`shape.shape_of`); the answer stages read only facts so far
+    shape: Shape = Shape()
 
     def __str__(self) -> str:
         return self.text
@@ -105,6 +109,7 @@ class Question:
             asks_number=_ASKS_NUMBER.search(text) is not None,
             asks_person=_ASKS_PERSON.search(text) is not None,
             asks_name=_ASKS_NAME.search(text) is not None,
+            shape=shape_of(text),
         )
 
 
