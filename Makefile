@@ -13,7 +13,7 @@ QUESTION ?= Where did Biden and Kishida meet a day before the G7 summit?
 # Both give answers of their own (benchmarks/engines.md). The `local` extra installs the
 # default one; ENGINE= on the command line adds the other and runs `ask` and `eval` on it
 # (ASSISTANT_LOCAL_ENGINE, which a shell can also set).
-ENGINE ?= llama-cpp
+ENGINE ?= xllamacpp
 # llama.cpp is built portable by default: AVX2/FMA/F16C kernels, the same numerics on
 # every x86-64 CPU with AVX2, whatever CPU built it. NATIVE=1 builds for this CPU instead
 # (AVX-512 where it has it: faster there, numbers of its own; see evals/README.md), with

@@ -21,6 +21,9 @@ thresholds or for the ones given with `--thresholds`.
 
 Several reports are read as one set (corpora together, or a run and a rerun of some
 of its items: a later report's item replaces an earlier one's of the same id).
+`--write PATH` writes the replayed run as a report (its answers are those a run with
+these thresholds gives; its times and tokens are the decision-off run's, which also
+phrased the answers the thresholds refuse; the meta says so).
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from pathlib import Path
 
 from assistant.schema import ABSTAIN_TEXT, Thresholds
 from evals.metrics import ItemResult, summarize
+from evals.report import report_data
 
 GRID = [round(0.05 * i, 2) for i in range(0, 21)]
 NONE_GRID = [round(0.005 * i, 3) for i in range(1, 101)]  # finer: where the classes meet
@@ -141,6 +145,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--thresholds", nargs=3, type=float, metavar=("SELECT", "NONE", "COVERAGE"),
         help="replay these thresholds instead of fitting them on dev",
     )  # fmt: skip
+    parser.add_argument(
+        "--write", type=Path, metavar="PATH", help="write the replayed run as a report (JSON)"
+    )
     args = parser.parse_args(argv)
     items = read_items(args.reports)
     t = Thresholds(*args.thresholds) if args.thresholds else fit(items)
@@ -155,7 +162,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     if args.metrics:
         print_metrics(items, t)
+    if args.write:
+        write_replayed(args.write, args.reports, items, t)
+        print(f"wrote the replayed run to {args.write}")
     return 0
+
+
+def write_replayed(
+    path: Path, reports: Sequence[Path], items: Sequence[ItemResult], t: Thresholds
+) -> None:
+    """The replayed run as a report, with the first report's meta, the thresholds in its
+    settings, and where it was replayed from."""
+    meta = dict(json.loads(reports[0].read_text(encoding="utf-8")).get("meta", {}))
+    settings = dict(meta.get("settings", {}))
+    settings.update(select_threshold=t.select, none_threshold=t.none, coverage_threshold=t.coverage)
+    meta["settings"] = settings
+    meta["replayed_from"] = [str(r) for r in reports]
+    data = report_data(meta, [replay(i, t) for i in items])
+    path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -85,3 +85,15 @@ def test_reports_read_as_one_set_a_later_item_replacing_an_earlier(
     assert "none_threshold = 0.5" in out
     dev_row = [line for line in out.splitlines() if line.startswith("dev ")][-1]  # the table
     assert dev_row.split()[2:4] == ["100.0%", "0.0%"]  # fact recall, false refusals
+
+
+def test_the_replayed_run_is_written_as_a_report(tmp_path: Path) -> None:
+    run = write(tmp_path / "open.json", [item("a", answerable=True, none=0.0),
+                                        item("b", answerable=False, none=0.9)])  # fmt: skip
+    out = tmp_path / "replayed.json"
+    assert main([str(run), "--thresholds", "0", "0.5", "0", "--write", str(out)]) == 0
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert data["meta"]["settings"]["none_threshold"] == 0.5
+    assert data["meta"]["replayed_from"] == [str(run)]
+    assert data["summary"]["all"]["abstention_rate"] == 1.0
+    assert [i["abstained"] for i in data["items"]] == [False, True]

@@ -84,7 +84,7 @@ def label_key(token: str) -> str:
 
 # the local engines by their setting's name, with the module each needs
 ENGINES = {"llama-cpp-python": "llama_cpp", "xllamacpp": "xllamacpp"}
-DEFAULT_ENGINE = "llama-cpp-python"
+DEFAULT_ENGINE = "xllamacpp"  # installed in seconds, no compiler: benchmarks/engines.md
 
 
 def local_engine(settings: Settings) -> str:

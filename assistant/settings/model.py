@@ -262,18 +262,18 @@ class Settings(BaseSettings):
         "this (fitted on the eval's dev split).",
     )
     none_threshold: float = Field(
-        0.125,
+        0.07,
         ge=0,
         le=1,
         description="Abstain when the model's probability that no sentence answers exceeds "
         "this (fitted on the eval's dev split).",
     )
     coverage_threshold: float = Field(
-        0.5,
+        0.0,
         ge=0,
         le=1,
         description="Answer only when this share of the question's names and numbers occurs "
-        "in the evidence.",
+        "in the evidence (fitted on the eval's dev split).",
     )
     typed_join_threshold: float = Field(
         TYPED_LEAST,
