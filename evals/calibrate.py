@@ -33,6 +33,7 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 
+from assistant.answering.decision import LACKS_TERMS, LACKS_TYPE, NONE_ANSWERS, UNSURE
 from assistant.schema import ABSTAIN_TEXT, Thresholds
 from evals.metrics import ItemResult, summarize
 from evals.report import report_data
@@ -93,13 +94,22 @@ def replay(item: ItemResult, t: Thresholds) -> ItemResult:
     answers (or it abstained anyway), else the abstention, with nothing cited or found."""
     if item.abstained or answers(item, t):
         return item
+    signals = (item.decision or {}).get("signals", {})
+    reason = (
+        NONE_ANSWERS if signals["none"] > t.none
+        else UNSURE if signals["selected"] < t.select
+        else LACKS_TERMS if signals["coverage"] < t.coverage
+        else LACKS_TYPE
+    )  # fmt: skip
+    margin = round(min(signals["selected"] - t.select, t.none - signals["none"]), 4)
+    decision = {**(item.decision or {}), "answer": False, "reason": reason, "margin": margin}
     return item.model_copy(
         update={
             "answer": ABSTAIN_TEXT, "raw_answer": "", "abstained": True, "cited_sources": [],
             "quotes": [], "facts_found": 0, "facts_supported": 0, "sources_cited": 0,
             "citations": 0, "citations_on_expected": 0, "invalid_quotes": 0,
             "missing_facts": [], "premise_rejected": False, "check": None, "says": None,
-            "abstention_correct": None if item.answerable else True,
+            "abstention_correct": None if item.answerable else True, "decision": decision,
         }
     )  # fmt: skip
 

@@ -276,7 +276,9 @@ def test_label_scores_read_the_logits_and_reuse_the_cached_prompt(
     assert prefilled.how == "logits" and prefilled.probs["1"] > prefilled.probs["2"]
     # the whole prompt was cached: only the prefill's tokens were read
     assert again.prompt_tokens is not None and again.prompt_tokens <= 3
-    assert again.cached_tokens >= first.prompt_tokens
+    # (llama.cpp's server, the default engine, reads the last token of the reused prompt
+    # again, so it counts one or two tokens as read rather than cached)
+    assert again.cached_tokens + again.prompt_tokens >= first.prompt_tokens
 
 
 def test_broken_text_in_a_question_is_a_clear_error() -> None:

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from assistant.answering.decision import NONE_ANSWERS
 from assistant.schema import ABSTAIN_TEXT, Thresholds
 from evals.calibrate import answers, fit, main, read_items, replay
 from evals.metrics import ItemResult, summarize
@@ -40,6 +41,8 @@ def test_replay_turns_what_the_rule_refuses_into_an_abstention() -> None:
     refused = replay(doubted, t)
     assert refused.abstained and refused.answer == ABSTAIN_TEXT
     assert (refused.citations, refused.facts_found, refused.cited_sources) == (0, 0, [])
+    assert refused.decision is not None and not refused.decision["answer"]
+    assert refused.decision["reason"] == NONE_ANSWERS and refused.decision["margin"] == -0.2
     assert replay(trap, t).abstention_correct is True
     summary = summarize([replay(i, t) for i in (sure, doubted, trap)])
     assert summary["fact_recall"] == 0.5
