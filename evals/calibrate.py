@@ -92,16 +92,18 @@ def fit(items: Sequence[ItemResult]) -> Thresholds:
 def replay(item: ItemResult, t: Thresholds) -> ItemResult:
     """The item as a run with thresholds `t` would have scored it: unchanged when the rule
     answers (or it abstained anyway), else the abstention, with nothing cited or found."""
-    if item.abstained or answers(item, t):
-        return item
     signals = (item.decision or {}).get("signals", {})
+    if "selected" not in signals:
+        return item  # no selection ran: abstained whatever the thresholds
+    margin = round(min(signals["selected"] - t.select, t.none - signals["none"]), 4)
+    if item.abstained or answers(item, t):
+        return item.model_copy(update={"decision": {**(item.decision or {}), "margin": margin}})
     reason = (
         NONE_ANSWERS if signals["none"] > t.none
         else UNSURE if signals["selected"] < t.select
         else LACKS_TERMS if signals["coverage"] < t.coverage
         else LACKS_TYPE
     )  # fmt: skip
-    margin = round(min(signals["selected"] - t.select, t.none - signals["none"]), 4)
     decision = {**(item.decision or {}), "answer": False, "reason": reason, "margin": margin}
     return item.model_copy(
         update={

@@ -37,7 +37,9 @@ def test_replay_turns_what_the_rule_refuses_into_an_abstention() -> None:
     sure = item("a", answerable=True, none=0.05)
     doubted = item("b", answerable=True, none=0.4)
     trap = item("c", answerable=False, none=0.6)
-    assert replay(sure, t) is sure
+    kept = replay(sure, t)
+    assert kept.answer == sure.answer and kept.decision is not None
+    assert kept.decision["margin"] == 0.15  # its margin at these thresholds
     refused = replay(doubted, t)
     assert refused.abstained and refused.answer == ABSTAIN_TEXT
     assert (refused.citations, refused.facts_found, refused.cited_sources) == (0, 0, [])
@@ -55,7 +57,7 @@ def test_replay_turns_what_the_rule_refuses_into_an_abstention() -> None:
 def test_an_item_the_answer_check_refused_stays_refused() -> None:
     checked = item("a", answerable=True, none=0.0, check="abstained", abstained=True)
     assert not answers(checked, Thresholds(0.0, 1.0, 0.0))
-    assert replay(checked, Thresholds(0.0, 1.0, 0.0)) is checked
+    assert replay(checked, Thresholds(0.0, 1.0, 0.0)).abstained
 
 
 def test_fit_separates_dev_and_ignores_heldout() -> None:
