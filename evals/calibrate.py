@@ -33,7 +33,13 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 
-from assistant.answering.decision import LACKS_TERMS, LACKS_TYPE, NONE_ANSWERS, UNSURE
+from assistant.answering.decision import (
+    LACKS_TERMS,
+    LACKS_TYPE,
+    NONE_ANSWERS,
+    UNSURE,
+    decision_margin,
+)
 from assistant.schema import ABSTAIN_TEXT, Thresholds
 from evals.metrics import ItemResult, summarize
 from evals.report import report_data
@@ -95,7 +101,7 @@ def replay(item: ItemResult, t: Thresholds) -> ItemResult:
     signals = (item.decision or {}).get("signals", {})
     if "selected" not in signals:
         return item  # no selection ran: abstained whatever the thresholds
-    margin = round(min(signals["selected"] - t.select, t.none - signals["none"]), 4)
+    margin = decision_margin(signals["selected"], signals["none"], t)
     if item.abstained or answers(item, t):
         return item.model_copy(update={"decision": {**(item.decision or {}), "margin": margin}})
     reason = (

@@ -172,6 +172,11 @@ def typed_choice(
     return chosen
 
 
+def decision_margin(selected: float, none: float, thresholds: Thresholds) -> float:
+    """How far the scores clear the thresholds (negative: by how much they miss)."""
+    return round(min(selected - thresholds.select, thresholds.none - none), 4)
+
+
 def decide(
     question: Question,
     retrieved: Sequence[str],
@@ -194,7 +199,7 @@ def decide(
     def no(reason: str) -> Decision:
         return Decision(answer=False, reason=reason, signals=signals, margin=margin)
 
-    margin = round(min(selected - thresholds.select, thresholds.none - none), 4)
+    margin = decision_margin(selected, none, thresholds)
     if none > thresholds.none:
         return no(NONE_ANSWERS)
     if not chosen or selected < thresholds.select:

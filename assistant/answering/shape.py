@@ -31,6 +31,8 @@ from assistant.dates.model import MONTH_NAMES, ArticleDate
 from assistant.dates.resolve import resolve
 
 ShapeKind = Literal["fact", "summary", "timeline", "comparison", "explanation"]
+# a period the question names: (first day, last day, offsets in the question, relative to today)
+Span = tuple[datetime.date, datetime.date, tuple[int, int], bool]
 
 _TIMELINE = re.compile(
     r"\btime ?line\b|\bchronolog(?:y|ical(?:ly)?)\b|\bsequence of events\b|\bin (?:what|which) "
@@ -114,12 +116,12 @@ def shape_of(question: str, today: datetime.date | None = None) -> Shape:
     today = today or datetime.date.today()
     kind = _kind(question)
     latest = _LATEST.search(question) is not None
-    period = period_of(question, today)
+    spans = _spans(question, today)
+    period = period_of(question, today, spans)
     if kind == "fact" and _LATEST_NEWS.search(question):
         kind = "summary"
     sides: tuple[str, ...] = ()
     if kind == "comparison":
-        spans = _spans(question, today)
         if len(spans) > 1:  # "compare the 2023 and 2024 summits": the periods are the sides
             sides, period = tuple(question[a:b] for _, _, (a, b), _ in spans), None
         else:
@@ -149,12 +151,14 @@ def _sides(question: str) -> tuple[str, ...]:
     return ()
 
 
-def period_of(question: str, today: datetime.date) -> Period | None:
+def period_of(
+    question: str, today: datetime.date, spans: list[Span] | None = None
+) -> Period | None:
     """The period a question is bound to, or None: the first of an explicit month or year
     ("in April 2024", "in 2023"), a bound ("since ...", "before ...", "between ... and
     ..."), "the past 3 days", or a relative expression resolved against today ("last
-    week", "this month", "yesterday")."""
-    spans = _spans(question, today)
+    week", "this month", "yesterday"). `spans`: the question's periods, when already read."""
+    spans = _spans(question, today) if spans is None else spans
     if not spans:
         return None
     bound = _BOUND.search(question)
@@ -172,9 +176,6 @@ def period_of(question: str, today: datetime.date) -> Period | None:
                       text, relative)  # fmt: skip
     start, end, (a, b), relative = first
     return Period(start, end, question[a:b], relative)
-
-
-Span = tuple[datetime.date, datetime.date, tuple[int, int], bool]
 
 
 def _spans(question: str, today: datetime.date) -> list[Span]:
